@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class Arithmetic
+{
+    public static void Register() { }
+}

@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class BitOperations
+{
+    public static void Register() { }
+}

@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class ControlFlow
+{
+    public static void Register() { }
+}

@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class Conversions
+{
+    public static void Register() { }
+}

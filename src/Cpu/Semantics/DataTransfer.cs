@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class DataTransfer
+{
+    public static void Register() { }
+}

@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class DecimalArithmetic
+{
+    public static void Register() { }
+}

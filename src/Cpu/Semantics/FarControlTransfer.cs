@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class FarControlTransfer
+{
+    public static void Register() { }
+}

@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class FastSystemCalls
+{
+    public static void Register() { }
+}

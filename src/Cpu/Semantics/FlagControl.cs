@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class FlagControl
+{
+    public static void Register() { }
+}

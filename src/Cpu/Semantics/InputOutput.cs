@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class InputOutput
+{
+    public static void Register() { }
+}

@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class InterruptInstructions
+{
+    public static void Register() { }
+}

@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class Logic
+{
+    public static void Register() { }
+}

@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class Miscellaneous
+{
+    public static void Register() { }
+}

@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class SegmentInstructions
+{
+    public static void Register() { }
+}

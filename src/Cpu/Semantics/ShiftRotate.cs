@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class ShiftRotate
+{
+    public static void Register() { }
+}

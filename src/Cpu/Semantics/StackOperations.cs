@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class StackOperations
+{
+    public static void Register() { }
+}

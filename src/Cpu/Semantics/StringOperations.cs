@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class StringOperations
+{
+    public static void Register() { }
+}

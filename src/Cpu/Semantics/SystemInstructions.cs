@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class SystemInstructions
+{
+    public static void Register() { }
+}

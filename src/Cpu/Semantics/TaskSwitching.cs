@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics;
+
+static class TaskSwitching
+{
+    public static void Register() { }
+}
