@@ -44,7 +44,7 @@ public static class TestComparer
 
         List<MemoryMismatch>? memory = null;
         var final = test.FinalRam;
-        uint? flagAddress = test.Exception?.FlagAddress;
+        uint? flagAddress = ExceptionFrame.PushedFlagsAddress(test);
         for (int i = 0; i < final.Length; i++)
         {
             var b = final[i];
@@ -77,7 +77,8 @@ public static class TestComparer
     }
 
     /// <summary>README: "When the test has an EXCP record, also apply the mask to the FLAGS word
-    /// that the exception pushed, which is stored little-endian at flag_address".</summary>
+    /// that the exception pushed". The address comes from <see cref="ExceptionFrame"/>, because the
+    /// recorded flag_address is word-aligned when SP was odd.</summary>
     private static byte PushedFlagsByteMask(uint address, uint? flagAddress, ushort flagsMask)
     {
         if (flagAddress is not { } fa) return 0xFF;
