@@ -1,0 +1,130 @@
+using JitVirt.Machine.Bus;
+using static JitVirt.Machine.Devices.Keyboard.I8042Commands;
+
+namespace JitVirt.Machine.Devices.Keyboard;
+
+// Departures: no PS/2 mouse (AUX test reports a stuck clock line, AUX writes are dropped); the keyboard
+// is a stub that acknowledges every command (reset answers AAh, read ID answers ABh 83h, echo EEh) and
+// never produces scan codes; data bytes transfer instantly (IBF never reads 1).
+
+/// <summary>
+/// Intel 8042 keyboard controller at 60h (data) / 64h (status, command), enough for firmware and Linux
+/// probing, with the CPU reset line (output port bit 0, pulse command FEh) and A20 gate (output port bit 1).
+/// </summary>
+public sealed class I8042Controller(IInterruptLine keyboardIrq, Action resetRequested, Action<bool> a20Changed) : IPortIoDevice
+{
+    public const ushort DataPort = 0x60; // IBM PC/AT Technical Reference, I/O address map: 8042 060h-06Fh
+    public const ushort CommandPort = 0x64;
+    public const int Irq = 1;
+    private const byte ResetPulseMask = 0x01; // Fxh pulses output bits whose command bit is 0; bit 0 is RESET
+
+    private bool _irqLevel;
+
+    public I8042State State { get; } = new();
+
+    public uint ReadPort(ushort port, int size) => port == CommandPort ? State.Status : ReadData();
+
+    public void WritePort(ushort port, int size, uint value)
+    {
+        byte b = (byte)value;
+        if (port == CommandPort) WriteCommand(b);
+        else WriteData(b);
+        UpdateIrq();
+    }
+
+    private uint ReadData()
+    {
+        if (State.Output.Count == 0) return 0; // an empty output buffer keeps its last value; 0 is as good
+        byte value = State.Output.Dequeue();
+        if (State.Output.Count == 0) State.Status &= unchecked((byte)~StatusOutputFull);
+        UpdateIrq();
+        return value;
+    }
+
+    private void WriteCommand(byte command)
+    {
+        State.Status |= StatusCommand;
+        State.PendingCommand = 0;
+        switch (command)
+        {
+            case ReadCommandByte: Reply(State.CommandByte); break;
+            case WriteCommandByte:
+            case WriteOutputPort:
+            case WriteKeyboardOutputBuffer:
+            case WriteAuxOutputBuffer:
+            case WriteToAux:
+                State.PendingCommand = command;
+                break;
+            case DisableAuxInterface: State.CommandByte |= ConfigDisableAux; break;
+            case EnableAuxInterface: State.CommandByte &= unchecked((byte)~ConfigDisableAux); break;
+            case AuxInterfaceTest: Reply(AuxClockLineStuckHigh); break;
+            case SelfTest:
+                State.Status |= StatusSystemFlag;
+                Reply(SelfTestPassed);
+                break;
+            case KeyboardInterfaceTest: Reply(InterfaceTestPassed); break;
+            case DisableKeyboardInterface: State.CommandByte |= ConfigDisableKeyboard; break;
+            case EnableKeyboardInterface: State.CommandByte &= unchecked((byte)~ConfigDisableKeyboard); break;
+            case ReadInputPort: Reply(0x80); break; // input port bit 7: keyboard not inhibited
+            case ReadOutputPort: Reply(State.OutputPort); break;
+            default:
+                if (command >= PulseOutputPortFirst && (command & ResetPulseMask) == 0) resetRequested();
+                break;
+        }
+    }
+
+    private void WriteData(byte value)
+    {
+        State.Status &= unchecked((byte)~StatusCommand);
+        byte pending = State.PendingCommand;
+        State.PendingCommand = 0;
+        switch (pending)
+        {
+            case WriteCommandByte: WriteConfiguration(value); break;
+            case WriteOutputPort: WriteOutput(value); break;
+            case WriteKeyboardOutputBuffer: Reply(value); break;
+            case WriteAuxOutputBuffer: case WriteToAux: break; // no AUX device
+            default: SendToKeyboard(value); break;
+        }
+    }
+
+    private void WriteConfiguration(byte value)
+    {
+        State.CommandByte = value;
+        // Command byte bit 2 is copied to the status register's system flag.
+        State.Status = (byte)((State.Status & ~StatusSystemFlag) | (value & ConfigSystemFlag));
+    }
+
+    private void WriteOutput(byte value)
+    {
+        byte previous = State.OutputPort;
+        State.OutputPort = value;
+        if (((previous ^ value) & OutputA20Gate) != 0) a20Changed((value & OutputA20Gate) != 0);
+        if ((value & OutputSystemReset) == 0) resetRequested(); // RESET is active low
+    }
+
+    private void SendToKeyboard(byte command)
+    {
+        switch (command)
+        {
+            case KeyboardEcho: Reply(KeyboardEcho); break;
+            case KeyboardReset: Reply(KeyboardAcknowledge); Reply(KeyboardBatPassed); break;
+            case KeyboardReadId: Reply(KeyboardAcknowledge); Reply(KeyboardIdFirst); Reply(KeyboardIdSecond); break;
+            default: Reply(KeyboardAcknowledge); break;
+        }
+    }
+
+    private void Reply(byte value)
+    {
+        State.Output.Enqueue(value);
+        State.Status |= StatusOutputFull;
+    }
+
+    private void UpdateIrq()
+    {
+        bool level = (State.Status & StatusOutputFull) != 0 && (State.CommandByte & ConfigKeyboardInterrupt) != 0;
+        if (level == _irqLevel) return;
+        _irqLevel = level;
+        keyboardIrq.SetLevel(level);
+    }
+}

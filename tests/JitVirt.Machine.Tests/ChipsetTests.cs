@@ -1,0 +1,149 @@
+using JitVirt.Machine.Devices.Debug;
+using JitVirt.Machine.Devices.Keyboard;
+using JitVirt.Machine.Devices.SystemControl;
+using JitVirt.Machine.Devices.TestDev;
+
+namespace JitVirt.Machine.Tests;
+
+public class ChipsetTests
+{
+    private int _resets;
+    private readonly List<bool> _a20 = [];
+
+    private I8042Controller NewKeyboardController(RecordingLine? irq = null) =>
+        new(irq ?? new RecordingLine(), () => _resets++, _a20.Add);
+
+    [Fact]
+    public void I8042SelfTestAndInterfaceTest()
+    {
+        var kbc = NewKeyboardController();
+        kbc.WritePort(0x64, 1, 0xAA);
+        Assert.Equal(0x01u, kbc.ReadPort(0x64, 1) & 0x01); // OBF
+        Assert.Equal(0x55u, kbc.ReadPort(0x60, 1));
+        Assert.Equal(0x00u, kbc.ReadPort(0x64, 1) & 0x01);
+        Assert.Equal(0x04u, kbc.ReadPort(0x64, 1) & 0x04); // system flag after self-test
+        kbc.WritePort(0x64, 1, 0xAB);
+        Assert.Equal(0x00u, kbc.ReadPort(0x60, 1));
+    }
+
+    [Fact]
+    public void I8042CommandByteReadWriteAndKeyboardIrq()
+    {
+        var irq = new RecordingLine();
+        var kbc = NewKeyboardController(irq);
+        kbc.WritePort(0x64, 1, 0x60);
+        kbc.WritePort(0x60, 1, 0x00); // interrupts off
+        kbc.WritePort(0x64, 1, 0x20);
+        Assert.Equal(0x00u, kbc.ReadPort(0x60, 1));
+        kbc.WritePort(0x64, 1, 0x60);
+        kbc.WritePort(0x60, 1, 0x45);
+        kbc.WritePort(0x64, 1, 0x20);
+        Assert.True(irq.Level); // OBF with command byte bit 0
+        Assert.Equal(0x45u, kbc.ReadPort(0x60, 1));
+        Assert.False(irq.Level);
+    }
+
+    [Fact]
+    public void I8042KeyboardResetAnswersAckAndBat()
+    {
+        var kbc = NewKeyboardController();
+        kbc.WritePort(0x60, 1, 0xFF);
+        Assert.Equal(0xFAu, kbc.ReadPort(0x60, 1));
+        Assert.Equal(0xAAu, kbc.ReadPort(0x60, 1));
+    }
+
+    [Fact]
+    public void I8042PulseResetAndOutputPort()
+    {
+        var kbc = NewKeyboardController();
+        kbc.WritePort(0x64, 1, 0xFF); // pulse nothing
+        Assert.Equal(0, _resets);
+        kbc.WritePort(0x64, 1, 0xFE); // pulse bit 0 = CPU reset
+        Assert.Equal(1, _resets);
+        kbc.WritePort(0x64, 1, 0xD1);
+        kbc.WritePort(0x60, 1, 0xDD); // A20 off, reset high
+        Assert.Equal([false], _a20);
+        Assert.Equal(1, _resets);
+        kbc.WritePort(0x64, 1, 0xD1);
+        kbc.WritePort(0x60, 1, 0xDE); // reset line driven low
+        Assert.Equal(2, _resets);
+    }
+
+    [Fact]
+    public void Port92FastResetOnRisingBit0AndA20Report()
+    {
+        var portA = new SystemControlPortA(() => _resets++, _a20.Add);
+        Assert.Equal(0x02u, portA.ReadPort(0x92, 1));
+        portA.WritePort(0x92, 1, 0x00);
+        Assert.Equal([false], _a20);
+        portA.WritePort(0x92, 1, 0x03);
+        Assert.Equal([false, true], _a20);
+        Assert.Equal(1, _resets);
+        portA.WritePort(0x92, 1, 0x03); // no new transition
+        Assert.Equal(1, _resets);
+    }
+
+    [Fact]
+    public void ResetControlRegisterResetsOnRstCpuRisingEdge()
+    {
+        var requests = new List<bool>();
+        var rc = new ResetControlRegister(requests.Add);
+        rc.WritePort(0xCF9, 1, 0x02); // SYS_RST alone: nothing yet
+        Assert.Empty(requests);
+        rc.WritePort(0xCF9, 1, 0x06); // RST_CPU with SYS_RST: hard reset
+        Assert.Equal([true], requests);
+    }
+
+    [Theory]
+    [InlineData(0x00u, 1)]
+    [InlineData(0x31u, 0x63)]
+    [InlineData(0x01u, 3)]
+    public void DebugExitStatusIsValueShiftedOrOne(uint value, int expected)
+    {
+        int status = -1;
+        var exit = new IsaDebugExit(s => status = s);
+        exit.WritePort(0xF4, 4, value);
+        Assert.Equal(expected, status);
+    }
+
+    [Fact]
+    public void BochsConsoleWritesBytesAndReadsE9()
+    {
+        var output = new List<byte>();
+        var console = new BochsDebugConsole(output.Add);
+        console.WritePort(0xE9, 1, 'H');
+        console.WritePort(0xE9, 1, 'i');
+        Assert.Equal("Hi"u8.ToArray(), output);
+        Assert.Equal(0xE9u, console.ReadPort(0xE9, 1));
+    }
+
+    [Fact]
+    public void PcTestDevScratchRegisterByteLanes()
+    {
+        var dev = new PcTestDev([], _ => { });
+        dev.WritePort(0xE0, 4, 0x12345678);
+        Assert.Equal(0x34u, dev.ReadPort(0xE2, 1));
+        Assert.Equal(0x1234u, dev.ReadPort(0xE2, 2));
+        dev.WritePort(0xE1, 1, 0xAB);
+        Assert.Equal(0x1234AB78u, dev.ReadPort(0xE0, 4));
+        dev.WritePort(0xE0, 2, 0xCDEF);
+        Assert.Equal(0x1234CDEFu, dev.ReadPort(0xE0, 4));
+    }
+
+    [Fact]
+    public void PcTestDevDrivesIrqLinesAndReportsFlush()
+    {
+        var lines = new RecordingLine[24];
+        for (int i = 0; i < lines.Length; i++) lines[i] = new RecordingLine();
+        uint flushed = 0;
+        var dev = new PcTestDev(lines, v => flushed = v);
+        dev.WritePort(0x2005, 1, 1);
+        Assert.True(lines[5].Level);
+        dev.WritePort(0x2005, 1, 0);
+        Assert.False(lines[5].Level);
+        dev.WritePort(0x2017, 1, 0x80);
+        Assert.True(lines[23].Level);
+        dev.WritePort(0xE4, 4, 0x0012_3000);
+        Assert.Equal(0x0012_3000u, flushed);
+    }
+}
