@@ -20,6 +20,7 @@ public sealed unsafe class NativeExecutor : IInstructionExecutor, IDisposable
     private readonly int _routerSlot;
     private readonly delegate* unmanaged<void> _enter64;
     private readonly delegate* unmanaged<void> _enter32;
+    private readonly ushort _compatSelector;
 
     /// <summary>True when the host can run this executor (Linux on x86-64).</summary>
     public static bool IsSupported =>
@@ -29,6 +30,7 @@ public sealed unsafe class NativeExecutor : IInstructionExecutor, IDisposable
     {
         if (!IsSupported) throw new PlatformNotSupportedException("The native oracle needs Linux on x86-64.");
         _region = MapRegion();
+        _routerSlot = -1;
         try
         {
             TransitionStubs.Build(_region);
@@ -43,9 +45,16 @@ public sealed unsafe class NativeExecutor : IInstructionExecutor, IDisposable
                 StackAddress: b + ExecutorRegion.Stack,
                 StackSize: ExecutorRegion.StackSize);
             _routerSlot = SignalRouter.Register(b, b + ExecutorRegion.CodeEnd, b + ExecutorRegion.State);
+            _compatSelector = CompatibilitySelector.Find((code, state) =>
+            {
+                ExecuteCore(ExecutionMode.Long64, code, state);
+                return state;
+            }, Layout);
+            TransitionStubs.SetCompatibilitySelector(_region, _compatSelector);
         }
         catch
         {
+            if (_routerSlot >= 0) SignalRouter.Unregister(_routerSlot);
             LibC.Munmap((nint)_region, ExecutorRegion.Size);
             _region = null;
             throw;
@@ -54,6 +63,17 @@ public sealed unsafe class NativeExecutor : IInstructionExecutor, IDisposable
 
     /// <inheritdoc />
     public OracleLayout Layout { get; }
+
+    /// <summary>
+    /// True when this host can run <see cref="ExecutionMode.Compat32"/> code: the kernel exposes a 32-bit
+    /// user code segment (GDT __USER32_CS, or an LDT segment). False on kernels without IA-32 emulation
+    /// and under hypervisors that hide both (such as this project's PVM machines); Execute then throws
+    /// <see cref="PlatformNotSupportedException"/> for compatibility mode.
+    /// </summary>
+    public bool SupportsCompat32 => _compatSelector != 0;
+
+    /// <summary>The 32-bit code selector used for compatibility mode (0 if none).</summary>
+    public ushort CompatibilityCodeSelector => _compatSelector;
 
     /// <inheritdoc />
     public void Execute(ExecutionMode mode, byte[] code, OracleState state)
@@ -65,26 +85,33 @@ public sealed unsafe class NativeExecutor : IInstructionExecutor, IDisposable
         if (state.Scratch.Length != Layout.ScratchSize || state.Stack.Length != Layout.StackSize)
             throw new ArgumentException("State was not created for this executor's layout.", nameof(state));
 
+        if (mode == ExecutionMode.Compat32 && !SupportsCompat32)
+            throw new PlatformNotSupportedException("This host exposes no 32-bit user code segment, so compatibility mode cannot run natively.");
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_region == null, this);
-            AlternateSignalStack.EnsureForCurrentThread();
-            bool compat = mode == ExecutionMode.Compat32;
-            byte* block = _region + ExecutorRegion.State;
-            LoadState(block, state);
-            TransitionStubs.PlaceInSlot(_region, mode, code);
-            *(long*)(block + StateBlock.Signal) = 0;
-            *(ulong*)(block + StateBlock.RecoverRip) = (ulong)(_region + (compat ? ExecutorRegion.Exit32 : ExecutorRegion.Exit64));
-            if (compat) _enter32(); else _enter64();
-            StoreState(block, state, compat);
+            ExecuteCore(mode, code, state);
         }
+    }
+
+    private void ExecuteCore(ExecutionMode mode, byte[] code, OracleState state)
+    {
+        AlternateSignalStack.EnsureForCurrentThread();
+        bool compat = mode == ExecutionMode.Compat32;
+        byte* block = _region + ExecutorRegion.State;
+        LoadState(block, state);
+        TransitionStubs.PlaceInSlot(_region, mode, code);
+        *(long*)(block + StateBlock.Signal) = 0;
+        *(ulong*)(block + StateBlock.RecoverRip) = (ulong)(_region + (compat ? ExecutorRegion.Exit32 : ExecutorRegion.Exit64));
+        if (compat) _enter32(); else _enter64();
+        StoreState(block, state, compat);
     }
 
     private void LoadState(byte* block, OracleState state)
     {
         ulong* gpr = (ulong*)(block + StateBlock.Gpr);
         for (int i = 0; i < GprIndex.Count; i++) gpr[i] = state.Gpr[i];
-        *(ulong*)(block + StateBlock.Rflags) = (state.Rflags & RflagsBits.GuestControlled) | RflagsBits.Reserved1;
+        *(ulong*)(block + StateBlock.Rflags) = (state.Rflags & X86Flags.GuestControlled) | X86Flags.Reserved1;
         *(uint*)(block + StateBlock.Mxcsr) = state.Mxcsr & OracleState.MxcsrMask;
         XmmRegister* xmm = (XmmRegister*)(block + StateBlock.Xmm);
         for (int i = 0; i < 16; i++) xmm[i] = state.Xmm[i];
@@ -105,7 +132,7 @@ public sealed unsafe class NativeExecutor : IInstructionExecutor, IDisposable
         {
             for (int i = 0; i < GprIndex.Count; i++) state.Gpr[i] = gpr[i];
         }
-        state.Rflags = (*(ulong*)(block + StateBlock.Rflags) & RflagsBits.Reported) | RflagsBits.Reserved1;
+        state.Rflags = (*(ulong*)(block + StateBlock.Rflags) & X86Flags.Reported) | X86Flags.Reserved1;
         state.Mxcsr = *(uint*)(block + StateBlock.Mxcsr);
         XmmRegister* xmm = (XmmRegister*)(block + StateBlock.Xmm);
         for (int i = 0; i < (compat ? 8 : 16); i++) state.Xmm[i] = xmm[i];
@@ -117,6 +144,12 @@ public sealed unsafe class NativeExecutor : IInstructionExecutor, IDisposable
             state.ClearOutcome();
             return;
         }
+        ulong faultRip = *(ulong*)(block + StateBlock.FaultRip);
+        ulong slot = (ulong)(_region + (compat ? ExecutorRegion.Slot32 : ExecutorRegion.Slot64));
+        if (faultRip < slot || faultRip >= slot + ExecutorRegion.SlotCapacity)
+            throw new InvalidOperationException(
+                $"Fault (trap {*(long*)(block + StateBlock.TrapNumber)}, error 0x{*(ulong*)(block + StateBlock.ErrorCode):X}) " +
+                $"in the executor's transition stub at 0x{faultRip:X}, not in the code under test.");
         // The kernel records the exception vector in trapno and the hardware error code in err
         // (arch/x86/kernel/traps.c); CR2 is only meaningful for #PF.
         state.FaultVector = (int)*(long*)(block + StateBlock.TrapNumber);

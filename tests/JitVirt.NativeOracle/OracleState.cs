@@ -35,8 +35,8 @@ public sealed class OracleState
     /// <summary>RAX..R15, indexed by <see cref="GprIndex"/>.</summary>
     public ulong[] Gpr { get; } = new ulong[GprIndex.Count];
 
-    /// <summary>RFLAGS. As input only <see cref="RflagsBits.GuestControlled"/> is honoured; as output an
-    /// executor reports <see cref="RflagsBits.Reported"/> plus the reserved bit 1.</summary>
+    /// <summary>RFLAGS. As input only <see cref="X86Flags.GuestControlled"/> is honoured; as output an
+    /// executor reports <see cref="X86Flags.Reported"/> plus the reserved bit 1.</summary>
     public ulong Rflags { get; set; }
 
     /// <summary>XMM0–XMM15.</summary>
@@ -69,7 +69,7 @@ public sealed class OracleState
     {
         Array.Clear(Gpr);
         Gpr[GprIndex.Rsp] = layout.InitialStackPointer;
-        Rflags = RflagsBits.Reserved1;
+        Rflags = X86Flags.Reserved1;
         Array.Clear(Xmm);
         Mxcsr = DefaultMxcsr;
         Array.Clear(Scratch);
@@ -115,7 +115,7 @@ public sealed class OracleState
             sb.Append(GprIndex.Name(i).PadLeft(3)).Append('=').Append(Gpr[i].ToString("X16"));
             sb.Append((i & 3) == 3 ? '\n' : ' ');
         }
-        sb.Append("rflags=").Append(RflagsBits.Describe(Rflags)).Append(" mxcsr=").Append(Mxcsr.ToString("X4"));
+        sb.Append("rflags=").Append(X86Flags.Describe(Rflags)).Append(" mxcsr=").Append(Mxcsr.ToString("X4"));
         sb.Append(" fault=").Append(FaultVectors.Name(FaultVector));
         if (Faulted) sb.Append(" err=").Append(ErrorCode.ToString("X")).Append(" cr2=").Append(FaultAddress.ToString("X"));
         sb.Append('\n');

@@ -72,7 +72,7 @@ internal sealed class CaseGenerator
             state.Gpr[i] = _long ? value : (uint)value;
         }
         state.Gpr[GprIndex.Rsp] = _layout.InitialStackPointer;
-        state.Rflags = (_random.Next() & RflagsBits.Arithmetic) | (_random.OneIn(2) ? RflagsBits.DF : 0) | RflagsBits.Reserved1;
+        state.Rflags = (_random.Next() & X86Flags.Arithmetic) | (_random.OneIn(2) ? X86Flags.DF : 0) | X86Flags.Reserved1;
         for (int i = 0; i < state.Xmm.Length; i++)
             state.Xmm[i] = new XmmRegister(EdgeValues.Next(ref _random, 64), EdgeValues.Next(ref _random, 64));
         state.Mxcsr = OracleState.DefaultMxcsr;
@@ -470,7 +470,7 @@ internal sealed class CaseGenerator
         };
         int element = instruction.MemorySize.GetSize();
         RandomizeState(state, element * 8);
-        bool down = (state.Rflags & RflagsBits.DF) != 0;
+        bool down = (state.Rflags & X86Flags.DF) != 0;
 
         int count = rep == RepPrefixKind.None ? -1 : _random.Below(4) switch { 0 => 0, 1 => 1, _ => _random.Below(MaxRepeatCount) };
         int source = _random.Between(StringMargin, _layout.ScratchSize - StringMargin);

@@ -34,8 +34,10 @@ public sealed class FormCatalog
         Mnemonic.Mov, Mnemonic.Push, Mnemonic.Pop, Mnemonic.Pusha, Mnemonic.Pushad, Mnemonic.Popa, Mnemonic.Popad,
     ];
 
-    /// <summary>Iced code-name fragments of undocumented aliases and obsolete encodings to skip.</summary>
-    private static readonly string[] ExcludedCodeFragments = ["F6r1", "F7r1", "486"];
+    /// <summary>Iced code-name fragments to skip: undocumented aliases (TEST F6/F7 /1), the obsolete 486
+    /// CMPXCHG opcode, and MOVSXD without REX.W, which the SDM discourages ("MOVSXD r16/r32") and whose
+    /// memory access width differs between vendors (AMD reads 4 bytes for the 16-bit form).</summary>
+    private static readonly string[] ExcludedCodeFragments = ["F6r1", "F7r1", "486", "Movsxd_r16", "Movsxd_r32"];
 
     private static readonly Lazy<InstructionForm[]> Long64Forms = new(() => BuildForms(ExecutionMode.Long64));
     private static readonly Lazy<InstructionForm[]> Compat32Forms = new(() => BuildForms(ExecutionMode.Compat32));

@@ -13,7 +13,7 @@ public sealed class OracleComparer
 {
     /// <summary>Non-status flags that must always match: DF (string direction), and TF/AC which no case
     /// sets, so a candidate that sets them is wrong.</summary>
-    public const ulong AlwaysComparedFlags = RflagsBits.DF | RflagsBits.TF | RflagsBits.AC;
+    public const ulong AlwaysComparedFlags = X86Flags.DF | X86Flags.TF | X86Flags.AC;
 
     private const int MaxListedMemoryDifferences = 32;
 
@@ -26,7 +26,7 @@ public sealed class OracleComparer
         ArgumentNullException.ThrowIfNull(actual);
         var facts = CaseFacts.For(testCase);
         // A fault happens before the instruction completes, so every flag keeps a defined value.
-        ulong definedFlags = expected.Faulted ? RflagsBits.Arithmetic : facts.DefinedFlagMask;
+        ulong definedFlags = expected.Faulted ? X86Flags.Arithmetic : facts.DefinedFlagMask;
         bool skipResult = facts.ResultUndefined && !expected.Faulted;
         var mode = testCase.Mode;
 
@@ -45,8 +45,8 @@ public sealed class OracleComparer
 
         ulong flagMask = definedFlags | AlwaysComparedFlags;
         if (((expected.Rflags ^ actual.Rflags) & flagMask) != 0)
-            Add($"rflags: expected {RflagsBits.Describe(expected.Rflags)} actual {RflagsBits.Describe(actual.Rflags)} " +
-                $"(compared {RflagsBits.Describe(flagMask)}, differing {RflagsBits.Describe((expected.Rflags ^ actual.Rflags) & flagMask)})");
+            Add($"rflags: expected {X86Flags.Describe(expected.Rflags)} actual {X86Flags.Describe(actual.Rflags)} " +
+                $"(compared {X86Flags.Describe(flagMask)}, differing {X86Flags.Describe((expected.Rflags ^ actual.Rflags) & flagMask)})");
 
         int xmms = compat ? 8 : 16;
         for (int i = 0; i < xmms; i++)
@@ -104,7 +104,7 @@ public sealed class OracleComparer
         sb.Append("  layout: code 0x").Append(c.Layout.CodeAddress(c.Mode).ToString("X"))
           .Append(", scratch 0x").Append(c.Layout.ScratchAddress.ToString("X"))
           .Append(", stack 0x").Append(c.Layout.StackAddress.ToString("X")).Append('\n');
-        sb.Append("  defined flags ").Append(RflagsBits.Describe(facts.DefinedFlagMask));
+        sb.Append("  defined flags ").Append(X86Flags.Describe(facts.DefinedFlagMask));
         if (facts.ResultUndefined) sb.Append(", destination undefined (not compared)");
         sb.Append('\n');
         sb.Append("Differences:\n");

@@ -12,9 +12,9 @@ namespace JitVirt.NativeOracle;
 /// </summary>
 public static class DefinedFlags
 {
-    private const ulong All = RflagsBits.Arithmetic;
-    private const ulong OF = RflagsBits.OF, SF = RflagsBits.SF, ZF = RflagsBits.ZF;
-    private const ulong AF = RflagsBits.AF, PF = RflagsBits.PF, CF = RflagsBits.CF;
+    private const ulong All = X86Flags.Arithmetic;
+    private const ulong OF = X86Flags.OF, SF = X86Flags.SF, ZF = X86Flags.ZF;
+    private const ulong AF = X86Flags.AF, PF = X86Flags.PF, CF = X86Flags.CF;
 
     /// <summary>
     /// The count an instruction actually uses: the raw count masked to 5 bits, or 6 bits for a 64-bit

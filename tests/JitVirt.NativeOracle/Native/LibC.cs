@@ -50,6 +50,24 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "sigaction", SetLastError = true)]
     public static partial int Sigaction(int signal, SigAction* action, SigAction* oldAction);
 
+    /// <summary>Linux x86-64 syscall number of modify_ldt(2).</summary>
+    public const long SysModifyLdt = 154;
+
+    /// <summary>struct user_desc of modify_ldt(2) / &lt;asm/ldt.h&gt;.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct UserDesc
+    {
+        public uint EntryNumber;
+        public uint BaseAddress;
+        public uint Limit;
+        /// <summary>Bit fields: seg_32bit (0), contents (1–2), read_exec_only (3), limit_in_pages (4),
+        /// seg_not_present (5), useable (6), lm (7).</summary>
+        public uint Flags;
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    public static partial long Syscall(long number, long a, void* b, long c);
+
     [LibraryImport("libc", EntryPoint = "sigaltstack", SetLastError = true)]
     public static partial int Sigaltstack(StackT* stack, StackT* oldStack);
 }

@@ -23,9 +23,9 @@ internal static unsafe class TransitionStubs
     public static void Build(byte* region)
     {
         ulong state = (ulong)(region + ExecutorRegion.State);
-        // m16:32 far pointer for the compatibility-mode entry: offset = 32-bit slot, selector = __USER32_CS.
+        // m16:32 far pointer for the compatibility-mode entry: offset = 32-bit slot; the selector is
+        // filled in by SetCompatibilitySelector once a usable one is found.
         *(uint*)(region + ExecutorRegion.State + StateBlock.FarPointer) = (uint)(ulong)(region + ExecutorRegion.Slot32);
-        *(ushort*)(region + ExecutorRegion.State + StateBlock.FarPointer + 4) = LinuxSignalFrame.User32CodeSelector;
 
         MachineCode.Place(Enter(state, (ulong)(region + ExecutorRegion.Slot64), compat: false),
             region + ExecutorRegion.Enter64, ExecutorRegion.StubCapacity);
@@ -34,6 +34,10 @@ internal static unsafe class TransitionStubs
         MachineCode.Place(Exit(state, compat: false), region + ExecutorRegion.Exit64, ExecutorRegion.StubCapacity);
         MachineCode.Place(Exit(state, compat: true), region + ExecutorRegion.Exit32, ExecutorRegion.StubCapacity);
     }
+
+    /// <summary>Sets the 32-bit code selector the compatibility-mode entry far-jumps to.</summary>
+    public static void SetCompatibilitySelector(byte* region, ushort selector) =>
+        *(ushort*)(region + ExecutorRegion.State + StateBlock.FarPointer + 4) = selector;
 
     private static Assembler Enter(ulong state, ulong slot64, bool compat)
     {
@@ -54,7 +58,7 @@ internal static unsafe class TransitionStubs
             a.mov(es, ax);
         }
         // POPFQ at CPL 3 changes only the status flags, DF, TF, AC, ID... (SDM vol. 2B POPF); the caller
-        // already restricted the value to RflagsBits.GuestControlled.
+        // already restricted the value to X86Flags.GuestControlled.
         a.push(__qword_ptr[state + StateBlock.Rflags]);
         a.popfq();
         for (int i = 0; i < visible; i++)

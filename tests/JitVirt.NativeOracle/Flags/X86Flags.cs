@@ -1,7 +1,7 @@
 namespace JitVirt.NativeOracle;
 
 /// <summary>RFLAGS bit masks (SDM vol. 1 §3.4.3, Figure 3-8).</summary>
-public static class RflagsBits
+public static class X86Flags
 {
     /// <summary>Carry flag, bit 0.</summary>
     public const ulong CF = 1UL << 0;
