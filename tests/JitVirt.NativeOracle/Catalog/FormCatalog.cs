@@ -69,18 +69,25 @@ public sealed class FormCatalog
     /// <see cref="OracleCase.CaseSeed"/> for <see cref="CreateCase"/>). Every yielded case is a fresh
     /// object the caller may keep.
     /// </summary>
-    public IEnumerable<OracleCase> Generate(ExecutionMode mode, int statesPerForm, int seed)
+    public IEnumerable<OracleCase> Generate(ExecutionMode mode, int statesPerForm, int seed) =>
+        Generate(mode, statesPerForm, seed, reuseState: false);
+
+    /// <summary>As <see cref="Generate(ExecutionMode, int, int)"/>; with <paramref name="reuseState"/> every
+    /// yielded case shares one <see cref="OracleCase.Initial"/> instance, overwritten by the next case —
+    /// for loops that copy the state out before moving on (see <see cref="OracleRunner"/>).</summary>
+    internal IEnumerable<OracleCase> Generate(ExecutionMode mode, int statesPerForm, int seed, bool reuseState)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(statesPerForm);
         var generator = new CaseGenerator(Layout, mode);
         var forms = Forms(mode);
+        var shared = reuseState ? new OracleState(Layout) : null;
         for (int f = 0; f < forms.Count; f++)
         {
             ulong formSeed = SplitMix64.Mix((ulong)(uint)seed, SplitMix64.Hash(forms[f].Name));
             for (int i = 0; i < statesPerForm; i++)
             {
                 ulong caseSeed = SplitMix64.Mix(formSeed, (ulong)i);
-                var state = new OracleState(Layout);
+                var state = shared ?? new OracleState(Layout);
                 var (code, instruction) = generator.Fill(forms[f], caseSeed, state);
                 yield return new OracleCase(mode, forms[f].Name, code, state, Layout, instruction, seed, caseSeed);
             }
