@@ -130,4 +130,22 @@ public class StackOperationTests
         Assert.Equal(0x2002ul, m.Cpu.Gpr[Gpr.Rsp]);
         Assert.Equal(0x1000ul, m.Cpu.Rip);
     }
+
+    [Fact]
+    public void PushSegmentWith32BitOperandAndPopSsShadow()
+    {
+        using var m = new TestMachine();
+        m.Memory.WriteBytes(0x7C00, new byte[] { 0x66, 0x1E, 0x17 }); // o32 PUSH DS; POP SS
+        m.Memory.RamSpan(0x7FFC, 4).Fill(0xCC);
+        m.StartRealMode(0, 0x7C00);
+        m.Cpu.LoadRealModeSegment(SegmentIndex.Ds, 0x1234);
+        m.Cpu.Gpr[Gpr.Rsp] = 0x8000;
+        Assert.True(m.Step());
+        Assert.Equal(0x7FFCul, m.Cpu.Gpr[Gpr.Rsp]);
+        Assert.Equal(0xCCCC_1234u, m.Dword(0x7FFC));
+        Assert.True(m.Step()); // POP SS takes the low word, SP moves by 2
+        Assert.Equal(0x12340ul, m.Cpu.Segments[SegmentIndex.Ss].Base);
+        Assert.Equal(0x7FFEul, m.Cpu.Gpr[Gpr.Rsp]);
+        Assert.True(m.Cpu.InterruptShadow);
+    }
 }
