@@ -36,7 +36,7 @@ public readonly struct PagingContext
 
     public PagingContext(ulong cr0, ulong cr3, ulong cr4, ulong efer, int maxPhysicalAddress = DefaultMaxPhysicalAddress)
     {
-        // MAXPHYADDR is at least 36 with PAE support and at most 52 (SDM vol.3 §5.1.4).
+        // MAXPHYADDR is at most 52 (SDM vol.3 §5.1.4); below 32 nothing would be addressable.
         if (maxPhysicalAddress is < 32 or > 52) throw new ArgumentOutOfRangeException(nameof(maxPhysicalAddress));
         Cr0 = cr0; Cr3 = cr3; Cr4 = cr4; Efer = efer;
         MaxPhysicalAddress = maxPhysicalAddress;
