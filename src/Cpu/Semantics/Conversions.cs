@@ -6,7 +6,7 @@ using JitVirt.Cpu.State;
 
 namespace JitVirt.Cpu.Semantics;
 
-/// <summary>CBW CWDE CDQE CWD CDQ CQO, MOVZX MOVSX MOVSXD and CMOVcc (SDM vol.2).</summary>
+/// <summary>CBW CWDE CDQE CWD CDQ CQO, MOVZX MOVSX MOVSXD, CMOVcc (SDM vol.2) and SALC.</summary>
 static unsafe class Conversions
 {
     public static void Register()
@@ -17,6 +17,7 @@ static unsafe class Conversions
         HandlerTable.Set(Code.Cwd, &SignExtendIntoDx<ushort>);
         HandlerTable.Set(Code.Cdq, &SignExtendIntoDx<uint>);
         HandlerTable.Set(Code.Cqo, &SignExtendIntoDx<ulong>);
+        HandlerTable.Set(Code.Salc, &Salc);
 
         foreach (var m in new[] { Mnemonic.Movzx, Mnemonic.Movsx, Mnemonic.Movsxd })
         {
@@ -113,5 +114,16 @@ static unsafe class Conversions
         var dst = i.Op0Register;
         if (cpu.EvaluateCondition((int)i.ConditionCode - 1)) cpu.WriteRegister(dst, src);
         else if (sizeof(T) == 4) cpu.WriteRegister(dst, cpu.ReadRegister<T>(dst));
+    }
+
+    /// <summary>
+    /// SALC (D6): AL ← CF ? FFh : 00h, flags unchanged. Undocumented in the SDM's opcode pages but
+    /// implemented by every Intel and AMD processor outside 64-bit mode (AMD APM vol.3 Appendix A,
+    /// opcode D6 "reserved"; Iced decodes it only in 16/32-bit code, so 64-bit code gets #UD).
+    /// </summary>
+    public static void Salc(Cpu cpu, in Instruction i)
+    {
+        ref ulong rax = ref cpu.Gpr[Gpr.Rax];
+        rax = (rax & ~0xFFul) | (cpu.GetCarryFlag() ? 0xFFul : 0ul);
     }
 }

@@ -9,8 +9,10 @@ namespace JitVirt.Cpu.Semantics.Integer;
 /// masks it to 5 bits (6 for 64-bit operands) and, when the masked count is 0, returns the value
 /// and leaves every flag unchanged.
 /// <para>Choices for what the SDM leaves undefined, fixed so results are reproducible:
-/// AF is cleared by every shift with a non-zero count; OF for counts above 1 is computed with the
-/// count-1 formula; SHL/SHR by a count at or above the width give CF=0 once every bit has left;
+/// AF is cleared by every shift with a non-zero count; OF for counts above 1 is the count-1
+/// formula applied to the last one-bit step, and RCL/RCR whose masked count is non-zero but a
+/// multiple of 9 (17) still write OF from the unchanged value — both as the 80C286 does in the
+/// SingleStep data; SHL/SHR by a count at or above the width give CF=0 once every bit has left;
 /// SHLD/SHRD of 16-bit operands by 17-31 shift through the pattern DEST:SRC:DEST.</para>
 /// </summary>
 public static class Shift
@@ -44,7 +46,8 @@ public static class Shift
         ulong v = ulong.CreateTruncating(value);
         ulong r = n >= bits ? 0 : v >> n;
         bool cf = n <= bits && ((v >> (n - 1)) & 1) != 0;
-        Alu.WriteFlags(cpu, Rflags.Arithmetic, Alu.SzpFlags(r, bits) | CfOf(cf, Msb(v, bits)));
+        // OF = MSB of the operand before the last one-bit step (SDM SHR: the original MSB for count 1).
+        Alu.WriteFlags(cpu, Rflags.Arithmetic, Alu.SzpFlags(r, bits) | CfOf(cf, Msb(v >> (n - 1), bits)));
         return T.CreateTruncating(r);
     }
 
@@ -89,6 +92,9 @@ public static class Shift
         return T.CreateTruncating(r);
     }
 
+    /// <summary>A masked count that rotates by a whole cycle: OF (undefined for count ≠ 1) follows the 286's one-step formula.</summary>
+    static void WriteRotateOverflow(Cpu cpu, bool of) => Alu.WriteFlags(cpu, Rflags.OF, of ? Rflags.OF : 0);
+
     /// <summary>The RCL/RCR rotate count: masked, then modulo 9 for bytes and 17 for words (SDM RCL tempCOUNT).</summary>
     public static int RotateThroughCarryCount<T>(int count) where T : unmanaged
     {
@@ -100,8 +106,12 @@ public static class Shift
     public static T Rcl<T>(Cpu cpu, T value, int count) where T : unmanaged, IBinaryInteger<T>, IUnsignedNumber<T>
     {
         int k = RotateThroughCarryCount<T>(count);
-        if (k == 0) return value;
         int bits = Alu.BitsOf<T>(), w = bits + 1;
+        if (k == 0)
+        {
+            if (MaskCount<T>(count) != 0) WriteRotateOverflow(cpu, Msb(ulong.CreateTruncating(value), bits) != cpu.GetCarryFlag());
+            return value;
+        }
         UInt128 wMask = ((UInt128)1 << w) - 1;
         UInt128 x = ((UInt128)(cpu.GetCarryFlag() ? 1u : 0u) << bits) | ulong.CreateTruncating(value);
         UInt128 rot = ((x << k) | (x >> (w - k))) & wMask;
@@ -115,8 +125,13 @@ public static class Shift
     public static T Rcr<T>(Cpu cpu, T value, int count) where T : unmanaged, IBinaryInteger<T>, IUnsignedNumber<T>
     {
         int k = RotateThroughCarryCount<T>(count);
-        if (k == 0) return value;
         int bits = Alu.BitsOf<T>(), w = bits + 1;
+        if (k == 0)
+        {
+            ulong v = ulong.CreateTruncating(value);
+            if (MaskCount<T>(count) != 0) WriteRotateOverflow(cpu, Msb(v, bits) != Msb(v, bits - 1));
+            return value;
+        }
         UInt128 wMask = ((UInt128)1 << w) - 1;
         UInt128 x = ((UInt128)(cpu.GetCarryFlag() ? 1u : 0u) << bits) | ulong.CreateTruncating(value);
         UInt128 rot = ((x >> k) | (x << (w - k))) & wMask;
