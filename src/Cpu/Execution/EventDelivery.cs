@@ -76,8 +76,11 @@ public sealed partial class Cpu
     void DeliverWithEscalation(byte vector, bool hasErrorCode, uint errorCode, ulong returnRip, EventKind kind)
     {
         InterruptShadow = false;
-        for (;;)
+        // Escalation ends in at most three deliveries (event, #DF, shutdown); the bound guards
+        // against a benign fault recurring forever, which the architecture cannot produce.
+        for (int attempt = 0; ; attempt++)
         {
+            if (attempt == 8) { Shutdown(); return; }
             DeliverEvent(vector, hasErrorCode, errorCode, returnRip, kind);
             if ((Pending & PendingEvent.Exception) == 0) return;
             var second = PendingException;
