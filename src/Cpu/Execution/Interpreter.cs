@@ -162,11 +162,10 @@ public sealed unsafe class Interpreter
         var cpu = _cpu;
         var src = cpu.Interrupts;
         if (src is null || cpu.InterruptShadow) return false;
-        if (src.HasPendingNmi)
+        if (src.HasPendingNmi && !cpu.NmiBlocked)
         {
             src.AcknowledgeNmi();
-            cpu.Halted = false;
-            cpu.DeliverExternalInterrupt(ExceptionVector.Nmi);
+            cpu.DeliverNmi();
             return true;
         }
         if (!cpu.InterruptFlag || !src.HasPendingInterrupt) return false;
@@ -179,7 +178,7 @@ public sealed unsafe class Interpreter
     {
         var src = _cpu.Interrupts;
         if (src is null) return false;
-        if (src.HasPendingNmi || (_cpu.InterruptFlag && src.HasPendingInterrupt))
+        if ((src.HasPendingNmi && !_cpu.NmiBlocked) || (_cpu.InterruptFlag && src.HasPendingInterrupt))
         {
             _cpu.Halted = false;
             TryDeliverInterrupt();
