@@ -37,6 +37,9 @@ public sealed unsafe class Interpreter
         {
             if (cpu.Pending != 0)
             {
+                // A delivered fault retires nothing; charge it to the budget so a guest that
+                // faults on every instruction still returns.
+                if (cpu.Faulted) budgetEnd--;
                 var stop = ServiceEvents();
                 if (stop is { } reason) return reason;
             }
