@@ -35,9 +35,12 @@ public sealed unsafe class PhysicalMemory : IDisposable
 
     public byte* RamPointer => _ram;
 
+    /// <summary>True when [address, address + size) lies inside RAM (overflow-safe: guest addresses can be near 2^64).</summary>
+    bool InRam(ulong address, ulong size) => address < RamSize && size <= RamSize - address;
+
     public Span<byte> RamSpan(ulong address, int length)
     {
-        if (address + (ulong)length > RamSize || address + (ulong)length < address) throw new ArgumentOutOfRangeException(nameof(address));
+        if (!InRam(address, (ulong)length)) throw new ArgumentOutOfRangeException(nameof(address));
         return new Span<byte>(_ram + address, length);
     }
 
@@ -81,7 +84,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
 
     public ulong Read(ulong address, int size)
     {
-        if (address + (ulong)size <= RamSize && (_roms.Count == 0 || !InRom(address)))
+        if (InRam(address, (ulong)size) && (_roms.Count == 0 || !InRom(address)))
         {
             byte* p = _ram + address;
             return size switch { 1 => *p, 2 => Unsafe.ReadUnaligned<ushort>(p), 4 => Unsafe.ReadUnaligned<uint>(p), _ => Unsafe.ReadUnaligned<ulong>(p) };
@@ -101,7 +104,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
 
     public void Write(ulong address, int size, ulong value)
     {
-        if (address + (ulong)size <= RamSize && (_roms.Count == 0 || !InRom(address)))
+        if (InRam(address, (ulong)size) && (_roms.Count == 0 || !InRom(address)))
         {
             ulong frame = address >> PageShift;
             if (_codeFrames[frame] != 0) NotifyCodeWrite(frame);
@@ -132,7 +135,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
             {
                 // Bulk copy up to the end of this frame.
                 int chunk = (int)Math.Min((ulong)(bytes.Length - i), PageSize - (a & (PageSize - 1)));
-                if (a + (ulong)chunk <= RamSize && !InRom(a))
+                if (InRam(a, (ulong)chunk) && !InRom(a))
                 {
                     ulong frame = a >> PageShift;
                     if (_codeFrames[frame] != 0) NotifyCodeWrite(frame);
@@ -147,8 +150,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
 
     public void ReadBytes(ulong address, Span<byte> destination)
     {
-        ulong end = address + (ulong)destination.Length;
-        if (end <= RamSize && end >= address && _roms.Count == 0)
+        if (InRam(address, (ulong)destination.Length) && _roms.Count == 0)
         {
             new ReadOnlySpan<byte>(_ram + address, destination.Length).CopyTo(destination);
             return;
