@@ -94,26 +94,48 @@ public static class DemoGuest
         return bytes;
     }
 
+    /// <summary>
+    /// Two passes: 32-bit code cannot address a label RIP-relatively, so data and handler addresses are
+    /// absolute immediates/displacements (always 32 bits wide, so the layout does not change between passes);
+    /// the first pass finds where every label lands, the second encodes those addresses.
+    /// </summary>
     private static byte[] AssembleProtectedMode()
     {
+        var firstPass = AssembleProtectedMode(null, out var addresses);
+        var secondPass = AssembleProtectedMode(addresses, out var check);
+        if (secondPass.Length != firstPass.Length || !check.SequenceEqual(addresses))
+            throw new InvalidOperationException("demo guest layout changed between passes");
+        return secondPass;
+    }
+
+    private static byte[] AssembleProtectedMode(IReadOnlyList<ulong>? knownAddresses, out List<ulong> labelAddresses)
+    {
         var a = new Assembler(32);
-        var putc = a.CreateLabel();
-        var puts = a.CreateLabel();
-        var putHex16 = a.CreateLabel();
-        var timerHandler = a.CreateLabel();
-        var defaultHandler = a.CreateLabel();
-        var ticks = a.CreateLabel();
-        var vendor = a.CreateLabel();
-        var msrValue = a.CreateLabel();
-        var idtr = a.CreateLabel();
-        var msgStart = a.CreateLabel();
-        var msgTicks = a.CreateLabel();
-        var msgPagingOn = a.CreateLabel();
-        var msgPagingOff = a.CreateLabel();
-        var msgMsr = a.CreateLabel();
-        var msgMsrMismatch = a.CreateLabel();
-        var msgEnd = a.CreateLabel();
-        var msgException = a.CreateLabel();
+        var labels = new List<Label>();
+        Label NewLabel()
+        {
+            var label = a.CreateLabel();
+            labels.Add(label);
+            return label;
+        }
+        uint At(Label label) => knownAddresses is null ? (uint)ProtectedModeAddress : (uint)knownAddresses[labels.IndexOf(label)];
+        var putc = NewLabel();
+        var puts = NewLabel();
+        var putHex16 = NewLabel();
+        var timerHandler = NewLabel();
+        var defaultHandler = NewLabel();
+        var ticks = NewLabel();
+        var vendor = NewLabel();
+        var msrValue = NewLabel();
+        var idtr = NewLabel();
+        var msgStart = NewLabel();
+        var msgTicks = NewLabel();
+        var msgPagingOn = NewLabel();
+        var msgPagingOff = NewLabel();
+        var msgMsr = NewLabel();
+        var msgMsrMismatch = NewLabel();
+        var msgEnd = NewLabel();
+        var msgException = NewLabel();
 
         // Flat data segments and a stack.
         a.mov(ax, DataSelector);
@@ -134,7 +156,7 @@ public static class DemoGuest
         Outb(a, ComInterruptEnable, 0);
 
         // Identity map 0-4 MiB: one page table of 1024 present+writable 4 KiB pages (SDM vol.3 §5.3, Figure 5-4).
-        var fillPt = a.CreateLabel();
+        var fillPt = NewLabel();
         a.mov(edi, PageTable);
         a.mov(eax, 0x003u);
         a.mov(ecx, 1024u);
@@ -150,25 +172,25 @@ public static class DemoGuest
         a.mov(eax, cr0);
         a.or(eax, unchecked((int)0x8000_0000)); // CR0.PG
         a.mov(cr0, eax);
-        var pagingOn = a.CreateLabel();
+        var pagingOn = NewLabel();
         a.jmp(pagingOn);
         a.Label(ref pagingOn);
 
         // IDT: 256 32-bit interrupt gates (type 1110b, P=1, DPL 0: 8E00h) to the default handler,
         // then vector 20h to the timer handler (SDM vol.3 §7.11, Figure 7-2).
-        a.lea(edx, __[defaultHandler]);
+        a.mov(edx, At(defaultHandler));
         a.mov(edi, IdtBase);
         a.mov(ecx, (uint)IdtEntries);
-        var fillIdt = a.CreateLabel();
+        var fillIdt = NewLabel();
         a.Label(ref fillIdt);
         EmitGate(a);
         a.add(edi, 8);
         a.dec(ecx);
         a.jnz(fillIdt);
-        a.lea(edx, __[timerHandler]);
+        a.mov(edx, At(timerHandler));
         a.mov(edi, IdtBase + TimerVector * 8u);
         EmitGate(a);
-        a.lidt(__[idtr]);
+        a.lidt(__[At(idtr)]);
 
         // 8259 pair: ICW1 edge+ICW4, ICW2 vector bases 20h/28h, ICW3 cascade on IR2, ICW4 8086 mode;
         // then unmask only IRQ0 (8259A datasheet, "Initialization Command Words").
@@ -183,15 +205,15 @@ public static class DemoGuest
         Outb(a, 0x40, (byte)(PitDivisor & 0xFF));
         Outb(a, 0x40, (byte)(PitDivisor >> 8));
 
-        a.lea(esi, __[msgStart]);
+        a.mov(esi, At(msgStart));
         a.call(puts);
 
         // Wait for the timer with interrupts on.
-        var waitTick = a.CreateLabel();
+        var waitTick = NewLabel();
         a.sti();
         a.Label(ref waitTick);
         a.hlt();
-        a.cmp(__dword_ptr[ticks], TimerTicks);
+        a.cmp(__dword_ptr[At(ticks)], TimerTicks);
         a.jb(waitTick);
         a.cli();
         Outb(a, 0x21, 0xFF); // mask the timer again
@@ -199,7 +221,7 @@ public static class DemoGuest
         // CPUID leaf 0: vendor string in EBX, EDX, ECX (SDM vol.2 CPUID).
         a.xor(eax, eax);
         a.cpuid();
-        a.lea(edi, __[vendor]);
+        a.mov(edi, At(vendor));
         a.mov(__dword_ptr[edi], ebx);
         a.mov(__dword_ptr[edi + 4], edx);
         a.mov(__dword_ptr[edi + 8], ecx);
@@ -211,43 +233,43 @@ public static class DemoGuest
         a.wrmsr();
         a.xor(eax, eax);
         a.rdmsr();
-        a.mov(__dword_ptr[msrValue], eax);
+        a.mov(__dword_ptr[At(msrValue)], eax);
 
         // "CPUID vendor=<vendor>, <n> timer interrupts, paging on|off, SYSENTER_CS=0x<hex> via WRMSR/RDMSR"
-        a.lea(esi, __[vendor]);
+        a.mov(esi, At(vendor));
         a.call(puts);
-        a.lea(esi, __[msgTicks]);
+        a.mov(esi, At(msgTicks));
         a.call(puts);
-        a.mov(eax, __dword_ptr[ticks]);
+        a.mov(eax, __dword_ptr[At(ticks)]);
         a.add(al, (byte)'0');
         a.call(putc);
-        var pagingOff = a.CreateLabel();
-        var pagingDone = a.CreateLabel();
+        var pagingOff = NewLabel();
+        var pagingDone = NewLabel();
         a.mov(eax, cr0);
         a.test(eax, unchecked((int)0x8000_0000));
         a.jz(pagingOff);
-        a.lea(esi, __[msgPagingOn]);
+        a.mov(esi, At(msgPagingOn));
         a.jmp(pagingDone);
         a.Label(ref pagingOff);
-        a.lea(esi, __[msgPagingOff]);
+        a.mov(esi, At(msgPagingOff));
         a.Label(ref pagingDone);
         a.call(puts);
-        a.lea(esi, __[msgMsr]);
+        a.mov(esi, At(msgMsr));
         a.call(puts);
-        a.mov(ebx, __dword_ptr[msrValue]);
+        a.mov(ebx, __dword_ptr[At(msrValue)]);
         a.call(putHex16);
-        var msrOk = a.CreateLabel();
-        a.cmp(__dword_ptr[msrValue], SysenterCsValue);
+        var msrOk = NewLabel();
+        a.cmp(__dword_ptr[At(msrValue)], SysenterCsValue);
         a.je(msrOk);
-        a.lea(esi, __[msgMsrMismatch]);
+        a.mov(esi, At(msgMsrMismatch));
         a.call(puts);
         a.Label(ref msrOk);
-        a.lea(esi, __[msgEnd]);
+        a.mov(esi, At(msgEnd));
         a.call(puts);
 
         // isa-debug-exit: value 0 → QEMU-style exit status 1.
         Outb(a, IsaDebugExitPort, SuccessValue);
-        var stop = a.CreateLabel();
+        var stop = NewLabel();
         a.Label(ref stop);
         a.cli();
         a.hlt();
@@ -256,7 +278,7 @@ public static class DemoGuest
         // Timer interrupt: count, non-specific EOI to the master 8259 (OCW2 20h).
         a.Label(ref timerHandler);
         a.push(eax);
-        a.inc(__dword_ptr[ticks]);
+        a.inc(__dword_ptr[At(ticks)]);
         a.mov(al, 0x20);
         a.@out(0x20, al);
         a.pop(eax);
@@ -264,13 +286,13 @@ public static class DemoGuest
 
         // Anything else: say so and exit with value 1.
         a.Label(ref defaultHandler);
-        a.lea(esi, __[msgException]);
+        a.mov(esi, At(msgException));
         a.call(puts);
         Outb(a, IsaDebugExitPort, ExceptionValue);
         a.jmp(stop);
 
         // putc(AL): wait for THR empty (LSR bit 5), then write THR.
-        var waitThr = a.CreateLabel();
+        var waitThr = NewLabel();
         a.Label(ref putc);
         a.push(edx);
         a.push(eax);
@@ -286,22 +308,20 @@ public static class DemoGuest
         a.ret();
 
         // puts(ESI): zero-terminated string.
-        var putsLoop = a.CreateLabel();
-        var putsDone = a.CreateLabel();
+        var putsDone = NewLabel();
         a.Label(ref puts);
-        a.Label(ref putsLoop);
         a.mov(al, __byte_ptr[esi]);
         a.test(al, al);
         a.jz(putsDone);
         a.call(putc);
         a.inc(esi);
-        a.jmp(putsLoop);
+        a.jmp(puts);
         a.Label(ref putsDone);
         a.ret();
 
         // putHex16(BX): four upper-case hex digits.
-        var hexLoop = a.CreateLabel();
-        var hexDigit = a.CreateLabel();
+        var hexLoop = NewLabel();
+        var hexDigit = NewLabel();
         a.Label(ref putHex16);
         a.mov(ecx, 4u);
         a.Label(ref hexLoop);
@@ -345,7 +365,10 @@ public static class DemoGuest
         a.Label(ref msgException);
         Ascii(a, "\n" + OutputPrefix + "unexpected exception\n");
 
-        return Encode(a, ProtectedModeAddress);
+        var writer = new ByteCodeWriter();
+        var result = a.Assemble(writer, ProtectedModeAddress, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        labelAddresses = labels.ConvertAll(result.GetLabelRIP);
+        return writer.ToArray();
     }
 
     private const ushort IsaDebugExitPort = 0xF4; // QEMU's default iobase (DebugExitConfig.Default)

@@ -29,7 +29,7 @@ public sealed class GuestOutput : IDisposable
     {
         OutputTarget.ConsoleTarget => new GuestOutput(System.Console.OpenStandardOutput(), ownsStream: false, flushOnNewline: true),
         OutputTarget.FileTarget f => new GuestOutput(new FileStream(f.Path, FileMode.Create, FileAccess.Write, FileShare.Read), ownsStream: true, flushOnNewline: false),
-        OutputTarget.StreamTarget s => new GuestOutput(s.Stream, ownsStream: false, flushOnNewline: false),
+        OutputTarget.StreamTarget s => new GuestOutput(s.Stream, ownsStream: false, flushOnNewline: s.FlushEachLine),
         _ => new GuestOutput(null, ownsStream: false, flushOnNewline: false),
     };
 

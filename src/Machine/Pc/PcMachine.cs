@@ -63,8 +63,8 @@ public sealed partial class PcMachine : IDisposable
 
         SerialOutput = GuestOutput.Open(config.Serial);
         if (config.DebugConsole is { } debugConsole)
-            DebugConsoleOutput = debugConsole is OutputTarget.ConsoleTarget && config.Serial is OutputTarget.ConsoleTarget
-                ? SerialOutput // one stdout writer keeps the two consoles' bytes in order
+            DebugConsoleOutput = debugConsole.Equals(config.Serial)
+                ? SerialOutput // one writer for one destination keeps the two consoles' bytes in order
                 : GuestOutput.Open(debugConsole);
 
         // Interrupt controllers (SDM vol.3 ch.11; 82093AA datasheet) and the ISA wires into them.
