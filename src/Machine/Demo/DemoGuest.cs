@@ -118,7 +118,13 @@ public static class DemoGuest
             labels.Add(label);
             return label;
         }
-        uint At(Label label) => knownAddresses is null ? (uint)ProtectedModeAddress : (uint)knownAddresses[labels.IndexOf(label)];
+        int IndexOf(Label label) => labels.FindIndex(l => l.Id == label.Id);
+        void Bind(ref Label label)
+        {
+            a.Label(ref label);
+            labels[IndexOf(label)] = label; // Label is a struct: keep the bound copy
+        }
+        uint At(Label label) => knownAddresses is null ? (uint)ProtectedModeAddress : (uint)knownAddresses[IndexOf(label)];
         var putc = NewLabel();
         var puts = NewLabel();
         var putHex16 = NewLabel();
@@ -160,7 +166,7 @@ public static class DemoGuest
         a.mov(edi, PageTable);
         a.mov(eax, 0x003u);
         a.mov(ecx, 1024u);
-        a.Label(ref fillPt);
+        Bind(ref fillPt);
         a.mov(__dword_ptr[edi], eax);
         a.add(eax, 0x1000);
         a.add(edi, 4);
@@ -174,7 +180,7 @@ public static class DemoGuest
         a.mov(cr0, eax);
         var pagingOn = NewLabel();
         a.jmp(pagingOn);
-        a.Label(ref pagingOn);
+        Bind(ref pagingOn);
 
         // IDT: 256 32-bit interrupt gates (type 1110b, P=1, DPL 0: 8E00h) to the default handler,
         // then vector 20h to the timer handler (SDM vol.3 §7.11, Figure 7-2).
@@ -182,7 +188,7 @@ public static class DemoGuest
         a.mov(edi, IdtBase);
         a.mov(ecx, (uint)IdtEntries);
         var fillIdt = NewLabel();
-        a.Label(ref fillIdt);
+        Bind(ref fillIdt);
         EmitGate(a);
         a.add(edi, 8);
         a.dec(ecx);
@@ -211,7 +217,7 @@ public static class DemoGuest
         // Wait for the timer with interrupts on.
         var waitTick = NewLabel();
         a.sti();
-        a.Label(ref waitTick);
+        Bind(ref waitTick);
         a.hlt();
         a.cmp(__dword_ptr[At(ticks)], TimerTicks);
         a.jb(waitTick);
@@ -250,9 +256,9 @@ public static class DemoGuest
         a.jz(pagingOff);
         a.mov(esi, At(msgPagingOn));
         a.jmp(pagingDone);
-        a.Label(ref pagingOff);
+        Bind(ref pagingOff);
         a.mov(esi, At(msgPagingOff));
-        a.Label(ref pagingDone);
+        Bind(ref pagingDone);
         a.call(puts);
         a.mov(esi, At(msgMsr));
         a.call(puts);
@@ -263,20 +269,20 @@ public static class DemoGuest
         a.je(msrOk);
         a.mov(esi, At(msgMsrMismatch));
         a.call(puts);
-        a.Label(ref msrOk);
+        Bind(ref msrOk);
         a.mov(esi, At(msgEnd));
         a.call(puts);
 
         // isa-debug-exit: value 0 → QEMU-style exit status 1.
         Outb(a, IsaDebugExitPort, SuccessValue);
         var stop = NewLabel();
-        a.Label(ref stop);
+        Bind(ref stop);
         a.cli();
         a.hlt();
         a.jmp(stop);
 
         // Timer interrupt: count, non-specific EOI to the master 8259 (OCW2 20h).
-        a.Label(ref timerHandler);
+        Bind(ref timerHandler);
         a.push(eax);
         a.inc(__dword_ptr[At(ticks)]);
         a.mov(al, 0x20);
@@ -285,7 +291,7 @@ public static class DemoGuest
         a.iretd();
 
         // Anything else: say so and exit with value 1.
-        a.Label(ref defaultHandler);
+        Bind(ref defaultHandler);
         a.mov(esi, At(msgException));
         a.call(puts);
         Outb(a, IsaDebugExitPort, ExceptionValue);
@@ -293,11 +299,11 @@ public static class DemoGuest
 
         // putc(AL): wait for THR empty (LSR bit 5), then write THR.
         var waitThr = NewLabel();
-        a.Label(ref putc);
+        Bind(ref putc);
         a.push(edx);
         a.push(eax);
         a.mov(dx, ComLineStatus);
-        a.Label(ref waitThr);
+        Bind(ref waitThr);
         a.@in(al, dx);
         a.test(al, LineStatusThrEmpty);
         a.jz(waitThr);
@@ -309,29 +315,29 @@ public static class DemoGuest
 
         // puts(ESI): zero-terminated string.
         var putsDone = NewLabel();
-        a.Label(ref puts);
+        Bind(ref puts);
         a.mov(al, __byte_ptr[esi]);
         a.test(al, al);
         a.jz(putsDone);
         a.call(putc);
         a.inc(esi);
         a.jmp(puts);
-        a.Label(ref putsDone);
+        Bind(ref putsDone);
         a.ret();
 
         // putHex16(BX): four upper-case hex digits.
         var hexLoop = NewLabel();
         var hexDigit = NewLabel();
-        a.Label(ref putHex16);
+        Bind(ref putHex16);
         a.mov(ecx, 4u);
-        a.Label(ref hexLoop);
+        Bind(ref hexLoop);
         a.rol(bx, 4);
         a.mov(al, bl);
         a.and(al, 0x0F);
         a.cmp(al, 10);
         a.jb(hexDigit);
         a.add(al, (byte)('A' - 10 - '0'));
-        a.Label(ref hexDigit);
+        Bind(ref hexDigit);
         a.add(al, (byte)'0');
         a.call(putc);
         a.dec(ecx);
@@ -339,35 +345,35 @@ public static class DemoGuest
         a.ret();
 
         // Data.
-        a.Label(ref idtr);
+        Bind(ref idtr);
         a.dw(IdtEntries * 8 - 1);
         a.dd(IdtBase);
-        a.Label(ref ticks);
+        Bind(ref ticks);
         a.dd(0);
-        a.Label(ref msrValue);
+        Bind(ref msrValue);
         a.dd(0);
-        a.Label(ref vendor);
+        Bind(ref vendor);
         a.db(new byte[16]); // 12 vendor bytes and a terminating zero
-        a.Label(ref msgStart);
+        Bind(ref msgStart);
         Ascii(a, OutputPrefix + "CPUID vendor=");
-        a.Label(ref msgTicks);
+        Bind(ref msgTicks);
         Ascii(a, ", ");
-        a.Label(ref msgPagingOn);
+        Bind(ref msgPagingOn);
         Ascii(a, " timer interrupts, paging on");
-        a.Label(ref msgPagingOff);
+        Bind(ref msgPagingOff);
         Ascii(a, " timer interrupts, paging off");
-        a.Label(ref msgMsr);
+        Bind(ref msgMsr);
         Ascii(a, ", SYSENTER_CS=0x");
-        a.Label(ref msgMsrMismatch);
+        Bind(ref msgMsrMismatch);
         Ascii(a, " (expected 0x0008)");
-        a.Label(ref msgEnd);
+        Bind(ref msgEnd);
         Ascii(a, " via WRMSR/RDMSR, protected mode with IDT and PIT\n");
-        a.Label(ref msgException);
+        Bind(ref msgException);
         Ascii(a, "\n" + OutputPrefix + "unexpected exception\n");
 
         var writer = new ByteCodeWriter();
         var result = a.Assemble(writer, ProtectedModeAddress, BlockEncoderOptions.ReturnNewInstructionOffsets);
-        labelAddresses = labels.ConvertAll(result.GetLabelRIP);
+        labelAddresses = labels.ConvertAll(label => result.GetLabelRIP(label));
         return writer.ToArray();
     }
 
