@@ -29,6 +29,7 @@ public sealed partial class PcMachine
         long startInstructions = Cpu.InstructionsRetired;
         RunOutcome outcome;
         string? message = null;
+        using var watchdog = StartWatchdog(cancellationToken, timeout, wall);
         try
         {
             outcome = RunLoop(cancellationToken, timeout, wall);
@@ -129,6 +130,25 @@ public sealed partial class PcMachine
                 Thread.SpinWait(64);
             }
         }
+    }
+
+    /// <summary>Period of the watchdog that enforces timeouts and cancellation.</summary>
+    private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// The interpreter's budget counts retired instructions, so a guest that faults on every instruction
+    /// (a #UD or #PF loop) never uses it up and the slice never ends. Once the timeout has passed or the
+    /// token fired, a host thread asks the vCPU to return, and keeps asking until the loop has seen it: the
+    /// request is a plain read-modify-write of <see cref="JitVirt.Cpu.Cpu.Pending"/> that can race with the
+    /// vCPU thread, harmless here because the run is ending anyway.
+    /// </summary>
+    private Timer? StartWatchdog(CancellationToken cancellationToken, TimeSpan? timeout, Stopwatch wall)
+    {
+        if (timeout is null && !cancellationToken.CanBeCanceled) return null;
+        return new Timer(_ =>
+        {
+            if (cancellationToken.IsCancellationRequested || (timeout is { } t && wall.Elapsed >= t)) Cpu.RequestExit();
+        }, null, WatchdogPeriod, WatchdogPeriod);
     }
 
     private void Reboot()
