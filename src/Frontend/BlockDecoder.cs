@@ -20,9 +20,9 @@ public sealed class BlockDecoder
 
     public BlockDecoder()
     {
-        _decoder16 = Decoder.Create(16, _reader, DecoderOptions.NoInvalidCheck);
-        _decoder32 = Decoder.Create(32, _reader, DecoderOptions.NoInvalidCheck);
-        _decoder64 = Decoder.Create(64, _reader, DecoderOptions.NoInvalidCheck);
+        _decoder16 = Decoder.Create(16, _reader, DecoderOptions.None);
+        _decoder32 = Decoder.Create(32, _reader, DecoderOptions.None);
+        _decoder64 = Decoder.Create(64, _reader, DecoderOptions.None);
     }
 
     /// <summary>

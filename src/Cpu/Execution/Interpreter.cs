@@ -53,6 +53,37 @@ public sealed unsafe class Interpreter
         return StopReason.BudgetExhausted;
     }
 
+    /// <summary>
+    /// Executes exactly one instruction at RIP (a REP string instruction until it completes) and
+    /// does not deliver a fault it raises: the fault stays in <see cref="Cpu.PendingException"/>
+    /// with the state as the SDM leaves it at a fault. For oracle and lockstep comparisons.
+    /// Returns false when the instruction (or its fetch) faulted.
+    /// </summary>
+    public bool StepWithoutDelivery(int maxRepeats = 1 << 20)
+    {
+        var cpu = _cpu;
+        for (int repeat = 0; repeat < maxRepeats; repeat++)
+        {
+            cpu.Pending &= ~(PendingEvent.ModeChanged | PendingEvent.CodeInvalidated | PendingEvent.InterruptCheck);
+            var block = FindBlock();
+            if (block is null) return false;
+            ref readonly Instruction insn = ref block.Instructions[0];
+            ulong startRip = cpu.Rip;
+            cpu.CodeDelta = cpu.Rip - block.DecodeRip;
+            cpu.NextRip = (insn.NextIP + cpu.CodeDelta) & cpu.IpMask;
+            cpu.InterruptShadow = false;
+            ((delegate*<Cpu, in Instruction, void>)block.Handlers![0])(cpu, in insn);
+            if (cpu.Faulted) return false;
+            cpu.Rip = cpu.NextRip;
+            cpu.InstructionsRetired++;
+            // A REP string instruction that stopped early to stay interruptible resumes at itself.
+            if (cpu.Rip != startRip || !IsRepString(insn)) return true;
+        }
+        return true;
+    }
+
+    static bool IsRepString(in Instruction insn) => (insn.HasRepPrefix || insn.HasRepnePrefix) && insn.IsStringInstruction;
+
     void RunBlock(DecodedBlock block, long budgetEnd)
     {
         var cpu = _cpu;

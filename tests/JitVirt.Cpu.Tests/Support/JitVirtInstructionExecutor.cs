@@ -1,0 +1,119 @@
+using JitVirt.Cpu.Execution;
+using JitVirt.Cpu.Memory;
+using JitVirt.Cpu.State;
+using JitVirt.NativeOracle;
+
+namespace JitVirt.Cpu.Tests.Support;
+
+/// <summary>
+/// The emulator side of the host-CPU oracle: runs one instruction on JitVirt's interpreter in the
+/// same situation as <see cref="NativeExecutor"/> — CPL 3, 64-bit or compatibility mode, with only
+/// the code slot, the scratch block and the stack mapped at the oracle layout's linear addresses —
+/// and reports the state afterwards, or the fault with its error code (not delivered).
+/// </summary>
+public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposable
+{
+    const ulong CodeFrame = 0x10_000, ScratchFrame = 0x20_000, StackFrame = 0x30_000;
+
+    readonly TestMachine _machine;
+    readonly OracleTranslator _translator = new();
+
+    public OracleLayout Layout { get; }
+
+    public JitVirtInstructionExecutor(OracleLayout layout)
+    {
+        Layout = layout;
+        _machine = new TestMachine(1 << 20, _translator);
+        MapRange(layout.CodeAddress64 & ~0xFFFul, CodeFrame, 2, writable: false);
+        MapRange(layout.CodeAddress32 & ~0xFFFul, CodeFrame + 0x2000, 2, writable: false);
+        MapRange(layout.ScratchAddress, ScratchFrame, (layout.ScratchSize + 4095) / 4096, writable: true);
+        MapRange(layout.StackAddress, StackFrame, (layout.StackSize + 4095) / 4096, writable: true);
+    }
+
+    void MapRange(ulong linear, ulong physical, int pages, bool writable)
+    {
+        for (int p = 0; p < pages; p++)
+            _translator.Map(linear + (ulong)p * 4096, physical + (ulong)p * 4096, writable);
+    }
+
+    public void Execute(ExecutionMode mode, byte[] code, OracleState state)
+    {
+        var cpu = _machine.Cpu;
+        var mem = _machine.Memory;
+        EnterUserMode(cpu, mode);
+
+        ulong codeAddress = Layout.CodeAddress(mode);
+        ulong codePhysical = (mode == ExecutionMode.Long64 ? CodeFrame : CodeFrame + 0x2000) + (codeAddress & 0xFFF);
+        mem.WriteBytes(codePhysical, code);
+        mem.WriteBytes(ScratchFrame, state.Scratch);
+        mem.WriteBytes(StackFrame, state.Stack);
+
+        int gprCount = mode == ExecutionMode.Long64 ? 16 : 8;
+        for (int r = 0; r < gprCount; r++) cpu.Gpr[r] = mode == ExecutionMode.Long64 ? state.Gpr[r] : state.Gpr[r] & 0xFFFF_FFFF;
+        cpu.SetRflags(state.Rflags | Rflags.IF);
+        cpu.Rip = codeAddress;
+        cpu.Pending = PendingEvent.None;
+
+        bool completed = _machine.Interpreter.StepWithoutDelivery();
+
+        state.ClearOutcome();
+        if (!completed)
+        {
+            var e = cpu.PendingException;
+            state.FaultVector = e.Vector;
+            state.ErrorCode = e.HasErrorCode ? e.ErrorCode : 0;
+            if (e.Vector == ExceptionVector.PageFault) state.FaultAddress = cpu.Cr2;
+            cpu.Pending = PendingEvent.None;
+        }
+        for (int r = 0; r < gprCount; r++) state.Gpr[r] = cpu.Gpr[r];
+        state.Rflags = cpu.GetRflags();
+        mem.ReadBytes(ScratchFrame, state.Scratch);
+        mem.ReadBytes(StackFrame, state.Stack);
+    }
+
+    /// <summary>Long mode active, paging on (our translator), CPL 3 with a 64-bit or 32-bit code segment.</summary>
+    static void EnterUserMode(Cpu cpu, ExecutionMode mode)
+    {
+        cpu.Cr0 = State.Cr0.PE | State.Cr0.PG | State.Cr0.ET | State.Cr0.NE | State.Cr0.WP;
+        cpu.Cr4 = State.Cr4.PAE | State.Cr4.OSFXSR | State.Cr4.OSXMMEXCPT;
+        cpu.Efer = State.Efer.LME | State.Efer.LMA | State.Efer.NXE | State.Efer.SCE;
+        uint dpl3 = 3u << SegmentRegister.DplShift;
+        uint codeAr = SegmentRegister.Present | SegmentRegister.DescriptorTypeS | 0xB | dpl3
+            | (mode == ExecutionMode.Long64 ? SegmentRegister.LongMode : SegmentRegister.DefaultBig);
+        uint dataAr = SegmentRegister.Present | SegmentRegister.DescriptorTypeS | 0x3 | dpl3 | SegmentRegister.DefaultBig | SegmentRegister.Granularity;
+        // Linux's user selectors: __USER_CS 0x33, __USER32_CS 0x23, __USER_DS 0x2B.
+        ushort cs = mode == ExecutionMode.Long64 ? (ushort)0x33 : (ushort)0x23;
+        cpu.Segments[SegmentIndex.Cs] = new SegmentRegister { Selector = cs, Base = 0, Limit = 0xFFFF_FFFF, AccessRights = codeAr };
+        for (int s = 0; s < SegmentIndex.Count; s++)
+            if (s != SegmentIndex.Cs) cpu.Segments[s] = new SegmentRegister { Selector = 0x2B, Base = 0, Limit = 0xFFFF_FFFF, AccessRights = dataAr };
+        cpu.UpdateMode();
+    }
+
+    public void Dispose() => _machine.Dispose();
+
+    /// <summary>A page table in a dictionary: user pages, read-only or writable; anything else is not present.</summary>
+    sealed class OracleTranslator : IAddressTranslator
+    {
+        readonly Dictionary<ulong, (ulong Frame, bool Writable)> _pages = new();
+
+        public void Map(ulong linearPage, ulong physicalPage, bool writable) => _pages[linearPage & ~0xFFFul] = (physicalPage, writable);
+
+        public bool Translate(Cpu cpu, ulong linear, AccessKind kind, bool user, out ulong physical, out uint pageFaultErrorCode)
+        {
+            // Error code bits: SDM vol.3 §5.7 Figure 5-12 (P=1, W/R=2, U/S=4, I/D=16 with NXE).
+            uint access = (kind == AccessKind.Write ? 2u : 0u) | (user ? 4u : 0u) | (kind == AccessKind.Execute ? 16u : 0u);
+            if (_pages.TryGetValue(linear & ~0xFFFul, out var page))
+            {
+                physical = page.Frame | (linear & 0xFFF);
+                if (kind != AccessKind.Write || page.Writable) { pageFaultErrorCode = 0; return true; }
+                pageFaultErrorCode = access | 1;
+                return false;
+            }
+            physical = 0;
+            pageFaultErrorCode = access;
+            return false;
+        }
+
+        public void Invalidate(Cpu cpu, ulong? linearPage) { }
+    }
+}
