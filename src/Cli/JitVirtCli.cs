@@ -1,5 +1,6 @@
 using System.CommandLine;
 using JitVirt.Machine.Demo;
+using JitVirt.Machine.Loaders;
 using JitVirt.Machine.Pc;
 
 namespace JitVirt.Cli;
@@ -22,6 +23,11 @@ public static class JitVirtCli
         catch (UsageException e)
         {
             stderr.WriteLine($"jitvirt: {e.Message} ({HelpHint})");
+            return CliExitCodes.Usage;
+        }
+        catch (LoaderException e)
+        {
+            stderr.WriteLine($"jitvirt: {e.Message}");
             return CliExitCodes.Usage;
         }
         catch (Exception e)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using JitVirt.Machine.Demo;
+using JitVirt.Machine.Loaders;
 using JitVirt.Machine.Pc;
 
 namespace JitVirt.Cli;
@@ -44,21 +45,25 @@ public sealed record LaunchPlan(MachineConfig Config, IBootImage Image, TimeSpan
         string? bios = result.GetValue(options.Bios);
         string? initrd = result.GetValue(options.Initrd);
         if (initrd is not null && kernel is null) throw new UsageException("-initrd needs -kernel");
-        if (initrd is not null) BootImageFactory.ReadImage(initrd, "initrd");
         if (kernel is not null && bios is not null) throw new UsageException("-kernel together with -bios is not supported yet (the kernel is booted directly)");
 
         if (kernel is not null)
         {
-            byte[] image = BootImageFactory.ReadImage(kernel, "kernel");
-            return new LaunchPlan(config, BootImageFactory.ForKernel(kernel, image, initrd, config.CommandLine), timeout, IsDemo: false);
+            var kernelFile = ReadImage(kernel, "kernel");
+            var initrdFile = initrd is null ? null : ReadImage(initrd, "initrd");
+            return new LaunchPlan(config, KernelImages.ForKernel(kernelFile, initrdFile, config.CommandLine ?? ""), timeout, IsDemo: false);
         }
-        if (bios is not null)
-        {
-            byte[] rom = BootImageFactory.ReadImage(bios, "BIOS");
-            try { return new LaunchPlan(config, new BiosBootImage(rom), timeout, IsDemo: false); }
-            catch (ArgumentException e) { throw new UsageException($"BIOS '{bios}': {e.Message.Split(" (Parameter")[0]}"); }
-        }
+        if (bios is not null) return new LaunchPlan(config, KernelImages.ForBios(ReadImage(bios, "BIOS")), timeout, IsDemo: false);
         // The demo needs isa-debug-exit at its default port to end the run.
         return new LaunchPlan(config with { DebugExit = DebugExitConfig.Default }, DemoGuest.CreateBootImage(), timeout, IsDemo: true);
+    }
+
+    /// <summary>Reads a file the user named; a missing, unreadable or empty file is a usage error.</summary>
+    private static ImageFile ReadImage(string path, string what)
+    {
+        if (!File.Exists(path)) throw new UsageException($"{what} file '{path}' not found");
+        var file = ImageFile.Read(path);
+        if (file.Length == 0) throw new UsageException($"{what} file '{path}' is empty");
+        return file;
     }
 }

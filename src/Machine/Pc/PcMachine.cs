@@ -15,6 +15,7 @@ using JitVirt.Machine.Devices.SystemControl;
 using JitVirt.Machine.Devices.TestDev;
 using JitVirt.Machine.Firmware;
 using JitVirt.Machine.Time;
+using JitVirt.Mmu.Walker;
 
 namespace JitVirt.Machine.Pc;
 
@@ -53,7 +54,7 @@ public sealed partial class PcMachine : IDisposable
         Config = config;
 
         Memory = new PhysicalMemory(config.RamBytes);
-        Cpu = new JitVirt.Cpu.Cpu(Memory, new IdentityPagingTranslator(), new PortIoAdapter(Ports));
+        Cpu = new JitVirt.Cpu.Cpu(Memory, new GuestPageWalker(), new PortIoAdapter(Ports));
         Memory.Mmio = new MmioAdapter(Mmio);
         Vcpu = vcpuFactory?.Invoke(Cpu) ?? new InterpreterVcpu(Cpu);
         _instructionClock = config.Deterministic ? new InstructionClock(Cpu) : null;
