@@ -71,11 +71,34 @@ public class GuestRunTests
     [Fact]
     public void PitInterruptWakesHltInDeterministicTime()
     {
-        const int ticks = 3;
-        const ushort divisor = 11932; // ≈ 10 ms at 1.193182 MHz
-        using var serial = new MemoryStream();
-        using var e9 = new MemoryStream();
-        using var m = TestGuests.Machine(serial, e9);
+        using var m = RunPitGuest(deterministic: true, out var result, out string e9);
+        Assert.Equal(RunOutcome.DebugExit, result.Outcome);
+        Assert.Equal(new string('T', PitTicks), e9);
+        Assert.True(result.InstructionsRetired < 1000, $"{result.InstructionsRetired} instructions: the wait should be skipped, not executed");
+        long periodNs = PitDivisor * 1_000_000_000L / 1_193_182;
+        Assert.InRange(m.Clock.NowNanoseconds, (PitTicks - 1) * periodNs, (PitTicks + 1) * periodNs);
+    }
+
+    [Fact]
+    public void PitInterruptWakesHltInHostTime()
+    {
+        using var m = RunPitGuest(deterministic: false, out var result, out string e9);
+        Assert.Equal(RunOutcome.DebugExit, result.Outcome);
+        Assert.Equal(new string('T', PitTicks), e9);
+        long periodNs = PitDivisor * 1_000_000_000L / 1_193_182;
+        Assert.True(result.WallTime.Ticks * 100 >= (PitTicks - 1) * periodNs, $"woke after {result.WallTime}: the machine did not wait for the timer");
+    }
+
+    private const int PitTicks = 3;
+    private const ushort PitDivisor = 11932; // ≈ 10 ms at 1.193182 MHz
+
+    private static PcMachine RunPitGuest(bool deterministic, out RunResult result, out string debugConsole)
+    {
+        const int ticks = PitTicks;
+        const ushort divisor = PitDivisor;
+        var serial = new MemoryStream(); // outlive the machine, which flushes into them when disposed
+        var e9 = new MemoryStream();
+        var m = TestGuests.Machine(serial, e9, c => c with { Deterministic = deterministic });
         m.Boot(TestGuests.RealMode(a =>
         {
             var wait = a.CreateLabel();
@@ -105,12 +128,9 @@ public class GuestRunTests
             a.pop(ax);
             a.iret();
         });
-        var result = m.Run(timeout: Timeout);
-        Assert.Equal(RunOutcome.DebugExit, result.Outcome);
-        Assert.Equal(new string('T', ticks), TestGuests.Text(e9));
-        Assert.True(result.InstructionsRetired < 1000, $"{result.InstructionsRetired} instructions: the wait should be skipped, not executed");
-        long periodNs = divisor * 1_000_000_000L / 1_193_182;
-        Assert.InRange(m.Clock.NowNanoseconds, (ticks - 1) * periodNs, (ticks + 1) * periodNs);
+        result = m.Run(timeout: Timeout);
+        debugConsole = TestGuests.Text(e9);
+        return m;
     }
 
     [Fact]
