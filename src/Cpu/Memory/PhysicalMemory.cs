@@ -147,6 +147,12 @@ public sealed unsafe class PhysicalMemory : IDisposable
 
     public void ReadBytes(ulong address, Span<byte> destination)
     {
+        ulong end = address + (ulong)destination.Length;
+        if (end <= RamSize && end >= address && _roms.Count == 0)
+        {
+            new ReadOnlySpan<byte>(_ram + address, destination.Length).CopyTo(destination);
+            return;
+        }
         for (int i = 0; i < destination.Length; i++) destination[i] = (byte)Read(address + (ulong)i, 1);
     }
 

@@ -25,7 +25,7 @@ public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposab
         Layout = layout;
         _machine = new TestMachine(1 << 20, _translator);
         MapRange(layout.CodeAddress64 & ~0xFFFul, CodeFrame, 2, writable: false);
-        MapRange(layout.CodeAddress32 & ~0xFFFul, CodeFrame + 0x2000, 2, writable: false);
+        if (!_translator.IsMapped(layout.CodeAddress32)) MapRange(layout.CodeAddress32 & ~0xFFFul, CodeFrame + 0x2000, 2, writable: false);
         MapRange(layout.ScratchAddress, ScratchFrame, (layout.ScratchSize + 4095) / 4096, writable: true);
         MapRange(layout.StackAddress, StackFrame, (layout.StackSize + 4095) / 4096, writable: true);
     }
@@ -43,8 +43,7 @@ public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposab
         EnterUserMode(cpu, mode);
 
         ulong codeAddress = Layout.CodeAddress(mode);
-        ulong codePhysical = (mode == ExecutionMode.Long64 ? CodeFrame : CodeFrame + 0x2000) + (codeAddress & 0xFFF);
-        mem.WriteBytes(codePhysical, code);
+        mem.WriteBytes(_translator.PhysicalOf(codeAddress), code);
         mem.WriteBytes(ScratchFrame, state.Scratch);
         mem.WriteBytes(StackFrame, state.Stack);
 
@@ -97,6 +96,10 @@ public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposab
         readonly Dictionary<ulong, (ulong Frame, bool Writable)> _pages = new();
 
         public void Map(ulong linearPage, ulong physicalPage, bool writable) => _pages[linearPage & ~0xFFFul] = (physicalPage, writable);
+
+        public bool IsMapped(ulong linear) => _pages.ContainsKey(linear & ~0xFFFul);
+
+        public ulong PhysicalOf(ulong linear) => _pages[linear & ~0xFFFul].Frame | (linear & 0xFFF);
 
         public bool Translate(Cpu cpu, ulong linear, AccessKind kind, bool user, out ulong physical, out uint pageFaultErrorCode)
         {
