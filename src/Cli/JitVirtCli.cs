@@ -13,6 +13,11 @@ public static class JitVirtCli
 {
     private const string HelpHint = "try 'jitvirt --help' or 'jitvirt run --help'";
 
+    private static readonly string ExitStatusHelp =
+        "Exit status: (v << 1) | 1 when the guest writes v to isa-debug-exit; 0 on ACPI power-off or a reset under -no-reboot; " +
+        $"{CliExitCodes.Usage} bad command line or image; {CliExitCodes.HostError} emulator error; {CliExitCodes.Halted} guest halted for good; " +
+        $"{CliExitCodes.TripleFault} triple fault under -no-reboot; {CliExitCodes.Timeout} --timeout expired; {CliExitCodes.Cancelled} interrupted.";
+
     /// <summary>Runs the command line; guest console bytes go to <paramref name="stdout"/>, diagnostics to <paramref name="stderr"/>.</summary>
     public static int Run(string[] args, Stream stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
@@ -43,10 +48,10 @@ public static class JitVirtCli
 
     private static int Parse(string[] args, Stream stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var root = new RootCommand("JitVirt, an x86-64 PC emulator. Without arguments it boots the built-in demo guest.");
+        var root = new RootCommand("JitVirt, an x86-64 PC emulator. Without arguments it boots the built-in demo guest.\n" + ExitStatusHelp);
         var rootOptions = new RunOptions();
         rootOptions.AddTo(root);
-        var run = new Command("run", "Boot a guest with QEMU-style options (the demo guest when no -kernel or -bios is given).");
+        var run = new Command("run", "Boot a guest with QEMU-style options (the demo guest when no -kernel or -bios is given).\n" + ExitStatusHelp);
         var runOptions = new RunOptions();
         runOptions.AddTo(run);
         root.Subcommands.Add(run);
