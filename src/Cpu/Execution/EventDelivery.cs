@@ -2,32 +2,119 @@ using JitVirt.Cpu.State;
 
 namespace JitVirt.Cpu;
 
+/// <summary>How an event arose; it decides the EXT bit, the pushed RF and the gate DPL check.</summary>
+public enum EventKind : byte
+{
+    /// <summary>A fault-class exception: the saved RIP is the faulting instruction's; RF is set in the pushed flags.</summary>
+    Fault,
+    /// <summary>A trap-class exception (single-step #DB, INT1): the saved RIP is the next instruction's.</summary>
+    Trap,
+    /// <summary>INT n, INT3, INTO: gate DPL is checked against CPL; faults during delivery have EXT = 0.</summary>
+    Software,
+    /// <summary>An external interrupt or NMI.</summary>
+    External,
+}
+
 /// <summary>
 /// Delivery of exceptions and interrupts through the IVT/IDT (SDM vol.3 ch.7). This file holds
-/// the real-mode path; the protected, V86 and long-mode paths live beside it.
+/// the entry points, the double-fault rules and the real-mode path; the protected/V86 path is
+/// in <c>EventDelivery.Protected.cs</c>, the IA-32e path in <c>EventDelivery.Long.cs</c>.
 /// </summary>
 public sealed partial class Cpu
 {
+    /// <summary>NMIs are blocked from the delivery of one until the next IRET (SDM vol.3 §7.7.1). IRET clears it.</summary>
+    public bool NmiBlocked;
+
     /// <summary>Delivers <see cref="PendingException"/> (the faulting instruction's RIP is still in <see cref="Rip"/>).</summary>
     public void DeliverPendingException()
     {
         var e = PendingException;
         Pending &= ~PendingEvent.Exception;
-        ulong returnRip = e.IsTrap ? NextRip : Rip;
-        DeliverEvent(e.Vector, e.HasErrorCode, e.ErrorCode, returnRip, e.IsSoftwareInterrupt);
+        var kind = e.IsSoftwareInterrupt ? EventKind.Software : e.IsTrap ? EventKind.Trap : EventKind.Fault;
+        ulong returnRip = e.IsTrap || e.IsSoftwareInterrupt ? NextRip : Rip;
+        DeliverWithEscalation(e.Vector, e.HasErrorCode, e.ErrorCode, returnRip, kind);
     }
 
     /// <summary>Delivers an external interrupt (vector from the acknowledge cycle) before the instruction at RIP.</summary>
     public void DeliverExternalInterrupt(byte vector)
     {
         Halted = false;
-        DeliverEvent(vector, false, 0, Rip, false);
+        DeliverWithEscalation(vector, false, 0, Rip, EventKind.External);
     }
 
-    void DeliverEvent(byte vector, bool hasErrorCode, uint errorCode, ulong returnRip, bool software)
+    /// <summary>Delivers an NMI through vector 2 and blocks further NMIs until IRET (SDM vol.3 §7.7.1).</summary>
+    public void DeliverNmi()
+    {
+        Halted = false;
+        NmiBlocked = true;
+        DeliverWithEscalation(ExceptionVector.Nmi, false, 0, Rip, EventKind.External);
+    }
+
+    /// <summary>Exception classes for the double-fault rules (SDM vol.3 §7.15, Interrupt 8, Table 7-4).</summary>
+    enum ExceptionClass { Benign, Contributory, PageFault, DoubleFault }
+
+    static ExceptionClass Classify(byte vector, EventKind kind)
+    {
+        if (kind is EventKind.Software or EventKind.External) return ExceptionClass.Benign;
+        return vector switch
+        {
+            ExceptionVector.DivideError or ExceptionVector.InvalidTss or ExceptionVector.SegmentNotPresent
+                or ExceptionVector.StackFault or ExceptionVector.GeneralProtection => ExceptionClass.Contributory,
+            ExceptionVector.PageFault => ExceptionClass.PageFault,
+            ExceptionVector.DoubleFault => ExceptionClass.DoubleFault,
+            _ => ExceptionClass.Benign,
+        };
+    }
+
+    /// <summary>
+    /// Delivers an event; when its delivery raises another exception, applies SDM vol.3 Table 7-5:
+    /// benign first → the second is delivered serially; contributory then contributory, or page
+    /// fault then contributory/page fault → #DF(0); any fault while delivering #DF → shutdown
+    /// (triple fault). The second exception's saved RIP is that of the instruction at which the
+    /// first event was taken (<see cref="Rip"/>), as nothing of the first delivery was committed.
+    /// </summary>
+    void DeliverWithEscalation(byte vector, bool hasErrorCode, uint errorCode, ulong returnRip, EventKind kind)
+    {
+        InterruptShadow = false;
+        // Escalation ends in at most three deliveries (event, #DF, shutdown); the bound guards
+        // against a benign fault recurring forever, which the architecture cannot produce.
+        for (int attempt = 0; ; attempt++)
+        {
+            if (attempt == 8) { Shutdown(); return; }
+            DeliverEvent(vector, hasErrorCode, errorCode, returnRip, kind);
+            if ((Pending & PendingEvent.Exception) == 0) return;
+            var second = PendingException;
+            Pending &= ~PendingEvent.Exception;
+            var first = Classify(vector, kind);
+            var next = Classify(second.Vector, EventKind.Fault);
+            if (first == ExceptionClass.DoubleFault)
+            {
+                Shutdown();
+                return;
+            }
+            if ((first == ExceptionClass.Contributory && next == ExceptionClass.Contributory)
+                || (first == ExceptionClass.PageFault && next is ExceptionClass.Contributory or ExceptionClass.PageFault))
+            {
+                vector = ExceptionVector.DoubleFault;
+                hasErrorCode = true;
+                errorCode = 0;
+            }
+            else
+            {
+                vector = second.Vector;
+                hasErrorCode = second.HasErrorCode;
+                errorCode = second.ErrorCode;
+            }
+            kind = EventKind.Fault;
+            returnRip = Rip;
+        }
+    }
+
+    void DeliverEvent(byte vector, bool hasErrorCode, uint errorCode, ulong returnRip, EventKind kind)
     {
         if (Mode == OperatingMode.Real) DeliverRealMode(vector, returnRip);
-        else DeliverProtected(vector, hasErrorCode, errorCode, returnRip, software);
+        else if (IsLongModeActive) DeliverLongMode(vector, hasErrorCode, errorCode, returnRip, kind);
+        else DeliverProtectedMode(vector, hasErrorCode, errorCode, returnRip, kind);
     }
 
     /// <summary>Real-mode delivery through the IVT: push FLAGS, CS, IP; clear IF, TF, AC (SDM vol.3 §20.1.4).</summary>
@@ -50,15 +137,6 @@ public sealed partial class Cpu
         SetRflags(RflagsStatic & ~(Rflags.IF | Rflags.TF | Rflags.AC | Rflags.RF));
         LoadRealModeSegment(SegmentIndex.Cs, cs);
         Rip = ip;
-    }
-
-    partial void DeliverProtectedCore(byte vector, bool hasErrorCode, uint errorCode, ulong returnRip, bool software, ref bool handled);
-
-    void DeliverProtected(byte vector, bool hasErrorCode, uint errorCode, ulong returnRip, bool software)
-    {
-        bool handled = false;
-        DeliverProtectedCore(vector, hasErrorCode, errorCode, returnRip, software, ref handled);
-        if (!handled) Shutdown();
     }
 
     /// <summary>The processor shuts down (triple fault): the host sees it as <see cref="PendingEvent.Shutdown"/>.</summary>

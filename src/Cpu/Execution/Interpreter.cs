@@ -37,6 +37,9 @@ public sealed unsafe class Interpreter
         {
             if (cpu.Pending != 0)
             {
+                // A delivered fault retires nothing; charge it to the budget so a guest that
+                // faults on every instruction still returns.
+                if (cpu.Faulted) budgetEnd--;
                 var stop = ServiceEvents();
                 if (stop is { } reason) return reason;
             }
@@ -162,11 +165,10 @@ public sealed unsafe class Interpreter
         var cpu = _cpu;
         var src = cpu.Interrupts;
         if (src is null || cpu.InterruptShadow) return false;
-        if (src.HasPendingNmi)
+        if (src.HasPendingNmi && !cpu.NmiBlocked)
         {
             src.AcknowledgeNmi();
-            cpu.Halted = false;
-            cpu.DeliverExternalInterrupt(ExceptionVector.Nmi);
+            cpu.DeliverNmi();
             return true;
         }
         if (!cpu.InterruptFlag || !src.HasPendingInterrupt) return false;
@@ -179,7 +181,7 @@ public sealed unsafe class Interpreter
     {
         var src = _cpu.Interrupts;
         if (src is null) return false;
-        if (src.HasPendingNmi || (_cpu.InterruptFlag && src.HasPendingInterrupt))
+        if ((src.HasPendingNmi && !_cpu.NmiBlocked) || (_cpu.InterruptFlag && src.HasPendingInterrupt))
         {
             _cpu.Halted = false;
             TryDeliverInterrupt();

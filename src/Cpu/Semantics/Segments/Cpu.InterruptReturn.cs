@@ -14,12 +14,15 @@ public sealed partial class Cpu
     /// </summary>
     public bool InterruptReturn(int operandSize)
     {
-        return Mode switch
+        bool done = Mode switch
         {
             OperatingMode.Real => IretRealMode(operandSize),
             OperatingMode.Virtual8086 => IretV86(operandSize),
             _ => IretProtected(operandSize),
         };
+        // IRET ends NMI blocking (SDM vol.3 §7.7: "until the next IRET"), even when the handler was entered otherwise.
+        if (done) NmiBlocked = false;
+        return done;
     }
 
     bool TryPopIretFrame(int operandSize, out ulong ip, out ushort cs, out ulong flags)
