@@ -133,6 +133,7 @@ public sealed partial class PcMachine : IDisposable
         }
 
         Rtc.SetMemorySize(config.RamBytes, 0);
+        WireCpuHooks();
         Reset();
     }
 
@@ -208,15 +209,19 @@ public sealed partial class PcMachine : IDisposable
         _a20.Apply();
         WriteFirmwareTables();
         BootImage?.Load(this);
-        WireCpuHooks();
     }
 
     /// <summary>
-    /// TODO(fam-system): connect <see cref="MsrBridge"/> to the core's RDMSR/WRMSR and MOV CR8 once
-    /// <c>ModelSpecificRegisters</c> exposes a hook; until then IA32_APIC_BASE, IA32_TSC_DEADLINE and CR8
-    /// do not reach the APIC (the xAPIC page stays at FEE00000h, enabled).
+    /// Connects the core's MSR storage to the machine: the TSC counts virtual time, and a WRMSR to
+    /// IA32_APIC_BASE (validated by the core) moves or disables the local APIC. Called once.
+    /// TODO(fam-system): IA32_TSC_DEADLINE (6E0h) and CR8 have no hook in the core yet (the MSR table is
+    /// private, CR8 is a plain field); <see cref="MsrBridge"/> holds their APIC side for when they do.
     /// </summary>
-    private void WireCpuHooks() { }
+    private void WireCpuHooks()
+    {
+        Cpu.Msrs.TimeSource = new ClockTimeStampSource(Clock); // the reset that follows zeroes the TSC on it
+        Cpu.Msrs.ApicBaseChanged += value => LocalApic.TryWriteApicBaseMsr(value);
+    }
 
     private void RequestStop(MachineStop stop, int exitStatus = 0)
     {
