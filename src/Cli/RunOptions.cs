@@ -1,0 +1,40 @@
+using System.CommandLine;
+
+namespace JitVirt.Cli;
+
+/// <summary>
+/// The QEMU-style options of <c>jitvirt run</c> (also accepted by the bare <c>jitvirt</c>). Single-dash
+/// long names as QEMU spells them; POSIX bundling is off so "-kernel" is not read as "-k -e -r ...".
+/// </summary>
+public sealed class RunOptions
+{
+    public Option<string?> Kernel { get; } = new("-kernel") { Description = "Kernel or flat image to boot (Linux bzImage, Multiboot ELF, or flat binary entered at 0000:7C00)" };
+    public Option<string?> Initrd { get; } = new("-initrd") { Description = "Initial ramdisk for a Linux or Multiboot kernel" };
+    public Option<string?> Append { get; } = new("-append") { Description = "Kernel command line" };
+    public Option<string?> Bios { get; } = new("-bios") { Description = "System BIOS ROM, mapped below 4 GiB and at E0000h" };
+    public Option<string> Memory { get; } = new("-m") { Description = "RAM size, e.g. 256M or 1G (default 128M)", DefaultValueFactory = _ => "128M" };
+    public Option<string?> Serial { get; } = new("-serial") { Description = "COM1 back end: stdio, file:PATH or none (default stdio)" };
+    public Option<string[]> Device { get; } = new("-device") { Description = "isa-debug-exit[,iobase=0xf4,iosize=0x4], pc-testdev or pci-testdev (repeatable)" };
+    public Option<bool> NoGraphic { get; } = new("-nographic") { Description = "Accepted for QEMU compatibility (JitVirt has no display)" };
+    public Option<bool> NoReboot { get; } = new("-no-reboot") { Description = "Exit instead of rebooting when the guest resets or triple-faults" };
+    public Option<bool> NoDefaults { get; } = new("-nodefaults") { Description = "No default devices: COM1 output is dropped unless -serial is given" };
+    public Option<string?> Display { get; } = new("-display") { Description = "Accepted and ignored (QEMU compatibility; JitVirt has no display)" };
+    public Option<string?> Vnc { get; } = new("-vnc") { Description = "Accepted and ignored (QEMU compatibility; JitVirt has no display)" };
+    public Option<string?> Machine { get; } = new("-machine") { Description = "Accepted for QEMU compatibility (e.g. accel=tcg)" };
+    public Option<string?> Accel { get; } = new("-accel") { Description = "Accepted for QEMU compatibility (e.g. tcg)" };
+    public Option<string[]> Global { get; } = new("-global") { Description = "Accepted for QEMU compatibility (e.g. kvm-pit.lost_tick_policy=discard)" };
+    public Option<bool> E9 { get; } = new("--e9") { Description = "Bochs/QEMU port E9h debug console on stdout" };
+    public Option<double?> Timeout { get; } = new("--timeout") { Description = "Stop after this many seconds of wall time (exit status 124)" };
+    public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "Virtual time from retired instructions (1 ns each) instead of host time" };
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in All()) command.Options.Add(option);
+    }
+
+    private IEnumerable<Option> All() =>
+    [
+        Kernel, Initrd, Append, Bios, Memory, Serial, Device, NoGraphic, NoReboot, NoDefaults,
+        Display, Vnc, Machine, Accel, Global, E9, Timeout, Deterministic,
+    ];
+}
