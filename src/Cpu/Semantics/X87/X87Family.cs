@@ -1,0 +1,6 @@
+namespace JitVirt.Cpu.Semantics.X87;
+
+static class X87Family
+{
+    public static void Register() { }
+}
