@@ -20,6 +20,12 @@ public sealed class EmulatorExecutor : IInstructionExecutor, IDisposable
     public Cpu Cpu { get; }
     public OracleLayout Layout { get; }
 
+    /// <summary>Runs after the state is loaded and before the code (tests change CR0/CR4 or FPU state here).</summary>
+    public Action<Cpu>? Setup { get; set; }
+
+    /// <summary>When true the x87/MMX/SSE state is not reset before a run (tests chain runs).</summary>
+    public bool KeepFpuState { get; set; }
+
     ulong _codeFrame, _stackFrame, _scratchFrame;
 
     public EmulatorExecutor(OracleLayout layout)
@@ -68,7 +74,7 @@ public sealed class EmulatorExecutor : IInstructionExecutor, IDisposable
         if (mode != ExecutionMode.Long64) throw new PlatformNotSupportedException("The FPU tests run in 64-bit mode only.");
         EnterUserMode64();
         var cpu = Cpu;
-        cpu.ResetFpu();
+        if (!KeepFpuState) cpu.ResetFpu();
         Array.Copy(state.Gpr, cpu.Gpr, 16);
         cpu.SetRflags((state.Rflags & X86Flags.GuestControlled) | X86Flags.Reserved1);
         for (int k = 0; k < 16; k++) cpu.Xmm[k] = Vector128.Create(state.Xmm[k].Low, state.Xmm[k].High).AsByte();
@@ -79,6 +85,7 @@ public sealed class EmulatorExecutor : IInstructionExecutor, IDisposable
         cpu.FlushTlb();
         cpu.Pending = 0;
         state.ClearOutcome();
+        Setup?.Invoke(cpu);
         ulong start = Layout.CodeAddress64, end = start + (ulong)code.Length;
         cpu.Rip = start;
         while (cpu.Rip < end)
