@@ -24,5 +24,6 @@ static class Families
         SystemInstructions.Register,
         FastSystemCalls.Register,
         Miscellaneous.Register,
+        FloatingPoint.Register,
     };
 }
