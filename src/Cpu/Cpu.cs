@@ -79,6 +79,7 @@ public sealed partial class Cpu
         Dr[6] = 0xFFFF0FF0; // SDM vol.3 §10.1.1
         Dr[7] = 0x400;
         Msrs.Reset();
+        ResetFpu();
         Pending = 0;
         InterruptShadow = false;
         Halted = false;

@@ -54,21 +54,20 @@ public sealed partial class CpuidModel
 
     /// <summary>
     /// Core features JitVirt implements: DE (CR4.DE, DR4/DR5 rules), PSE, TSC, MSR, PAE, MCE +
-    /// MCA (with zero banks), CX8, APIC, SEP, MTRR (storage), PGE, CMOV, PAT. Not PSE-36 (the page
-    /// walker has no 4 MiB pages above 4 GiB) and not CLFSH (no CLFLUSH).
+    /// MCA (with zero banks), CX8, APIC, SEP, MTRR (storage), PGE, CMOV, PAT, CLFSH (CLFLUSH, in
+    /// Semantics/Sse/SimdMove.cs). Not PSE-36 (the page walker has no 4 MiB pages above 4 GiB).
     /// </summary>
     public const uint ImplementedEdx1 = Edx1.DE | Edx1.PSE | Edx1.TSC | Edx1.MSR | Edx1.PAE | Edx1.MCE | Edx1.CX8
-        | Edx1.APIC | Edx1.SEP | Edx1.MTRR | Edx1.PGE | Edx1.MCA | Edx1.CMOV | Edx1.PAT;
+        | Edx1.APIC | Edx1.SEP | Edx1.MTRR | Edx1.PGE | Edx1.MCA | Edx1.CMOV | Edx1.PAT | Edx1.CLFSH;
 
     public const uint ImplementedEcx1 = Ecx1.CX16;
 
     /// <summary>
-    /// x87 / MMX / SSE / SSE2 feature bits: 0 until the x87/SSE family lands; that change flips
-    /// them here (and only here): FPU, MMX, FXSR, SSE, SSE2 in EDX, SSE3 in ECX. CR4.OSFXSR and
-    /// OSXMMEXCPT become writable with FXSR/SSE.
+    /// x87 / MMX / SSE / SSE2 feature bits (the x87/SSE family in Semantics/X87 and Semantics/Sse):
+    /// FPU, MMX, FXSR, SSE, SSE2 — the x86-64 baseline. No SSE3 or later: not implemented.
     /// </summary>
-    public uint FloatingPointEdx1 { get; set; } = 0; // e.g. Edx1.FPU | Edx1.MMX | Edx1.FXSR | Edx1.SSE | Edx1.SSE2
-    public uint FloatingPointEcx1 { get; set; } = 0; // e.g. Ecx1.SSE3
+    public uint FloatingPointEdx1 { get; set; } = Edx1.FPU | Edx1.MMX | Edx1.FXSR | Edx1.SSE | Edx1.SSE2;
+    public uint FloatingPointEcx1 { get; set; } = 0;
 
     // ------------------------------------------------------------------ hooks for the virtualization front ends
 
@@ -109,8 +108,8 @@ public sealed partial class CpuidModel
             case 0:
                 return VendorLeaf(MaxBasicLeaf);
             case 1:
-                // EBX: brand index 0, CLFLUSH size 0 (no CLFSH), 1 logical processor, initial APIC ID 0.
-                return new CpuidResult(Signature, 0x0001_0000, Leaf1Ecx, Leaf1Edx);
+                // EBX: brand index 0, CLFLUSH line size 8 × 8 = 64 bytes (bits 15:8), 1 logical processor, initial APIC ID 0.
+                return new CpuidResult(Signature, 0x0001_0800, Leaf1Ecx, Leaf1Edx);
             case 0x8000_0000:
                 return Vendor == CpuVendor.Intel ? new CpuidResult(maxExtended, 0, 0, 0) : VendorLeaf(maxExtended);
             case 0x8000_0001:

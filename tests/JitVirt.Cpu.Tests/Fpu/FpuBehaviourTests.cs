@@ -1,3 +1,4 @@
+using JitVirt.Cpu.Tests.Support;
 using System.Buffers.Binary;
 using System.Runtime.Intrinsics;
 using Iced.Intel;
@@ -13,7 +14,7 @@ namespace JitVirt.Cpu.Tests.Fpu;
 public sealed class FpuBehaviourTests : IDisposable
 {
     static readonly OracleLayout Layout = new(0x40_0000, 0x40_0C00, 0x60_0000, 4096, 0x50_0000, 4096);
-    readonly EmulatorExecutor _emu = new(Layout);
+    readonly JitVirtInstructionExecutor _emu = new(Layout);
     Cpu Cpu => _emu.Cpu;
 
     public void Dispose() => _emu.Dispose();

@@ -1,3 +1,4 @@
+using JitVirt.Cpu.Tests.Support;
 using System.Text;
 using Iced.Intel;
 using JitVirt.Cpu.Execution;
@@ -78,7 +79,7 @@ public sealed class SseOracleTests(ITestOutputHelper output)
     {
         if (!NativeExecutor.IsSupported) return;
         using var native = new NativeExecutor();
-        using var emu = new EmulatorExecutor(native.Layout);
+        using var emu = new JitVirtInstructionExecutor(native.Layout);
         var forms = Forms();
         int cases = int.TryParse(Environment.GetEnvironmentVariable("JITVIRT_SSE_CASES"), out int n) ? n : 200;
         var failures = new StringBuilder();

@@ -1,3 +1,4 @@
+using JitVirt.Cpu.Tests.Support;
 using System.Text;
 using Iced.Intel;
 using JitVirt.NativeOracle;
@@ -79,7 +80,7 @@ public sealed class X87OracleTests(ITestOutputHelper output)
     {
         if (!NativeExecutor.IsSupported) return;
         using var native = new NativeExecutor();
-        using var emu = new EmulatorExecutor(native.Layout);
+        using var emu = new JitVirtInstructionExecutor(native.Layout);
         var layout = native.Layout;
         int cases = int.TryParse(System.Environment.GetEnvironmentVariable("JITVIRT_X87_CASES"), out int n) ? n : 150, total = 0, mismatches = 0;
         var failures = new StringBuilder();

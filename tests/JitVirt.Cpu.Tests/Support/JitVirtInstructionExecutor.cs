@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using JitVirt.Cpu.Execution;
 using JitVirt.Cpu.Memory;
 using JitVirt.Cpu.State;
@@ -6,10 +7,11 @@ using JitVirt.NativeOracle;
 namespace JitVirt.Cpu.Tests.Support;
 
 /// <summary>
-/// The emulator side of the host-CPU oracle: runs one instruction on JitVirt's interpreter in the
+/// The emulator side of the host-CPU oracle: runs the code slot on JitVirt's interpreter in the
 /// same situation as <see cref="NativeExecutor"/> — CPL 3, 64-bit or compatibility mode, with only
 /// the code slot, the scratch block and the stack mapped at the oracle layout's linear addresses —
-/// and reports the state afterwards, or the fault with its error code (not delivered).
+/// instruction by instruction until RIP leaves the slot, and reports GPRs, RFLAGS, XMM, MXCSR and
+/// memory afterwards, or the first fault with its error code (not delivered).
 /// </summary>
 public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposable
 {
@@ -19,6 +21,13 @@ public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposab
     readonly OracleTranslator _translator = new();
 
     public OracleLayout Layout { get; }
+    public Cpu Cpu => _machine.Cpu;
+
+    /// <summary>Runs after the state is loaded and before the code (tests change CR0/CR4 or FPU state here).</summary>
+    public Action<Cpu>? Setup { get; set; }
+
+    /// <summary>When true the x87/MMX/SSE state is kept from the previous run instead of reset (tests chain runs).</summary>
+    public bool KeepFpuState { get; set; }
 
     public JitVirtInstructionExecutor(OracleLayout layout)
     {
@@ -41,6 +50,7 @@ public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposab
         var cpu = _machine.Cpu;
         var mem = _machine.Memory;
         EnterUserMode(cpu, mode);
+        if (!KeepFpuState) cpu.ResetFpu();
 
         ulong codeAddress = Layout.CodeAddress(mode);
         mem.WriteBytes(_translator.PhysicalOf(codeAddress), code);
@@ -50,22 +60,28 @@ public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposab
         int gprCount = mode == ExecutionMode.Long64 ? 16 : 8;
         for (int r = 0; r < gprCount; r++) cpu.Gpr[r] = mode == ExecutionMode.Long64 ? state.Gpr[r] : state.Gpr[r] & 0xFFFF_FFFF;
         cpu.SetRflags(state.Rflags | Rflags.IF);
+        for (int k = 0; k < 16; k++) cpu.Xmm[k] = Vector128.Create(state.Xmm[k].Low, state.Xmm[k].High).AsByte();
+        cpu.Mxcsr = state.Mxcsr;
         cpu.Rip = codeAddress;
         cpu.Pending = PendingEvent.None;
-
-        bool completed = _machine.Interpreter.StepWithoutDelivery();
+        Setup?.Invoke(cpu);
 
         state.ClearOutcome();
-        if (!completed)
+        ulong end = codeAddress + (ulong)code.Length;
+        while (cpu.Rip >= codeAddress && cpu.Rip < end)
         {
+            if (_machine.Interpreter.StepWithoutDelivery()) continue;
             var e = cpu.PendingException;
             state.FaultVector = e.Vector;
             state.ErrorCode = e.HasErrorCode ? e.ErrorCode : 0;
             if (e.Vector == ExceptionVector.PageFault) state.FaultAddress = cpu.Cr2;
             cpu.Pending = PendingEvent.None;
+            break;
         }
         for (int r = 0; r < gprCount; r++) state.Gpr[r] = cpu.Gpr[r];
         state.Rflags = cpu.GetRflags();
+        for (int k = 0; k < 16; k++) state.Xmm[k] = new XmmRegister(cpu.Xmm[k].AsUInt64().GetElement(0), cpu.Xmm[k].AsUInt64().GetElement(1));
+        state.Mxcsr = cpu.Mxcsr;
         mem.ReadBytes(ScratchFrame, state.Scratch);
         mem.ReadBytes(StackFrame, state.Stack);
     }
@@ -73,7 +89,8 @@ public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposab
     /// <summary>Long mode active, paging on (our translator), CPL 3 with a 64-bit or 32-bit code segment.</summary>
     static void EnterUserMode(Cpu cpu, ExecutionMode mode)
     {
-        cpu.Cr0 = State.Cr0.PE | State.Cr0.PG | State.Cr0.ET | State.Cr0.NE | State.Cr0.WP;
+        // As Linux runs user code: PE, PG, MP (WAIT honours TS), NE (native #MF), WP.
+        cpu.Cr0 = State.Cr0.PE | State.Cr0.PG | State.Cr0.MP | State.Cr0.ET | State.Cr0.NE | State.Cr0.WP;
         cpu.Cr4 = State.Cr4.PAE | State.Cr4.OSFXSR | State.Cr4.OSXMMEXCPT;
         cpu.Efer = State.Efer.LME | State.Efer.LMA | State.Efer.NXE | State.Efer.SCE;
         uint dpl3 = 3u << SegmentRegister.DplShift;

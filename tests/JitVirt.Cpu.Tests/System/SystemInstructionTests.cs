@@ -302,11 +302,13 @@ public class SystemInstructionTests
         b.Run(1);
         Assert.Equal(0x6F6ul, g[Gpr.Rax]);
         uint edx = (uint)g[Gpr.Rdx], ecx = (uint)g[Gpr.Rcx];
-        // TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) SEP(11) MTRR(12) PGE(13) CMOV(15) PAT(16) set.
-        foreach (int bit in new[] { 3, 4, 5, 6, 8, 9, 11, 12, 13, 15, 16 }) Assert.True((edx >> bit & 1) == 1, $"EDX bit {bit}");
-        // FPU(0) VME(1) PSE36(17) CLFSH(19) MMX(23) FXSR(24) SSE(25) SSE2(26) clear until implemented.
-        foreach (int bit in new[] { 0, 1, 17, 19, 23, 24, 25, 26 }) Assert.True((edx >> bit & 1) == 0, $"EDX bit {bit}");
-        Assert.Equal(1u << 13, ecx); // CX16 only
+        // FPU(0) PSE(3) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) SEP(11) MTRR(12) PGE(13) CMOV(15) PAT(16)
+        // CLFSH(19) MMX(23) FXSR(24) SSE(25) SSE2(26) set: each is implemented.
+        foreach (int bit in new[] { 0, 3, 4, 5, 6, 8, 9, 11, 12, 13, 15, 16, 19, 23, 24, 25, 26 }) Assert.True((edx >> bit & 1) == 1, $"EDX bit {bit}");
+        // VME(1) PSE36(17) clear: not implemented.
+        foreach (int bit in new[] { 1, 17 }) Assert.True((edx >> bit & 1) == 0, $"EDX bit {bit}");
+        Assert.Equal(8u, ((uint)g[Gpr.Rbx] >> 8) & 0xFF); // CLFLUSH line size in 8-byte units (SDM CPUID leaf 1 EBX[15:8])
+        Assert.Equal(1u << 13, ecx); // CX16 only: no SSE3 or later
 
         g[Gpr.Rax] = 0x8000_0001;
         b.Run(1);
