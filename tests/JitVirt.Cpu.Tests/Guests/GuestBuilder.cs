@@ -19,7 +19,19 @@ public sealed class GuestBuilder : IDisposable
 
     public TestMachine Machine { get; } = new(16 << 20, new GuestPageWalker());
 
-    public void Code(int bitness, ulong address, Action<Assembler> emit) => Machine.Load(bitness, address, emit);
+    public void Code(int bitness, ulong address, Action<Assembler> emit) => Claim(address, Machine.Load(bitness, address, emit).Length);
+
+    readonly List<(ulong Start, ulong End)> _code = new();
+
+    /// <summary>Refuses code that would overwrite code already placed (handlers grow with their messages).</summary>
+    void Claim(ulong address, int length)
+    {
+        ulong end = address + (ulong)length;
+        foreach (var (start, stop) in _code)
+            if (address < stop && start < end)
+                throw new InvalidOperationException($"code at {address:X}-{end:X} overlaps code at {start:X}-{stop:X}");
+        _code.Add((address, end));
+    }
 
     /// <summary>
     /// Assembles like <see cref="Code"/> and returns where each label of the emitted code landed,
@@ -32,6 +44,7 @@ public sealed class GuestBuilder : IDisposable
         emit(a);
         var w = new ByteCollector();
         var result = a.Assemble(w, address, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        Claim(address, w.Bytes.Count);
         Machine.Memory.WriteBytes(address, w.Bytes.ToArray());
         return label => (uint)result.GetLabelRIP(label);
     }
@@ -96,6 +109,21 @@ public sealed class GuestBuilder : IDisposable
         a.@out((byte)ExitPort, eax);
         a.cli();
         a.hlt();
+    }
+
+    /// <summary>
+    /// Emits a named check: <paramref name="compare"/> must leave ZF = 1 when the check holds; then
+    /// prints <c>PASS name</c>, or <c>FAIL name</c> and exits with status 1.
+    /// </summary>
+    public static void Expect(Assembler a, string name, Action compare)
+    {
+        var ok = a.CreateLabel();
+        compare();
+        a.je(ok);
+        Print(a, $"FAIL {name}\n");
+        Exit(a, 1);
+        a.Label(ref ok);
+        Print(a, $"PASS {name}\n");
     }
 
     /// <summary>Emits (32-bit code) OUT 0xE9 of each byte of the NUL-terminated string at DS:ESI; clobbers AL and ESI.</summary>
