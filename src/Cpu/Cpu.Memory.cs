@@ -184,11 +184,27 @@ public sealed unsafe partial class Cpu
         if (Mode == OperatingMode.Long64)
         {
             linear = seg >= SegmentIndex.Fs ? offset + Segments[seg].Base : offset;
-            if (IsCanonical(linear) && IsCanonical(linear + (ulong)size - 1)) return true;
+            if (IsCanonical(linear) && IsCanonical(linear + (ulong)size - 1))
+                return (Cr0 & State.Cr0.AM) == 0 || CheckAlignment(linear, size);
             RaiseSegmentFault(seg);
             return false;
         }
-        return TryLinearLegacy(seg, offset, size, kind, out linear);
+        return TryLinearLegacy(seg, offset, size, kind, out linear) && ((Cr0 & State.Cr0.AM) == 0 || CheckAlignment(linear, size));
+    }
+
+    /// <summary>
+    /// Alignment checking (SDM vol.3 §7.15 "Interrupt 17—Alignment Check Exception"): with CR0.AM,
+    /// EFLAGS.AC and CPL 3, a data reference of 2, 4 or 8 bytes not aligned to its size raises #AC(0).
+    /// (Implicit supervisor accesses — descriptor tables, TSS — never reach here.)
+    /// </summary>
+    bool CheckAlignment(ulong linear, int size)
+    {
+        if (size is 2 or 4 or 8 && (linear & (ulong)(size - 1)) != 0 && (RflagsStatic & Rflags.AC) != 0 && Cpl == 3)
+        {
+            RaiseFault(ExceptionVector.AlignmentCheck, 0);
+            return false;
+        }
+        return true;
     }
 
     bool TryLinearLegacy(int seg, ulong offset, int size, AccessKind kind, out ulong linear)

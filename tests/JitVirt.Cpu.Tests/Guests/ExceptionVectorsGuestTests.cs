@@ -8,13 +8,12 @@ namespace JitVirt.Cpu.Tests.Guests;
 
 /// <summary>
 /// A 32-bit protected-mode guest that raises, one after another, every exception vector that can
-/// be raised without the x87 or SSE, and checks in its IDT handlers the vector, the error code
+/// be raised without SSE, and checks in its IDT handlers the vector, the error code
 /// (when the vector has one), and the saved CS:EIP: the faulting instruction for faults, the next
 /// one for traps. Expected values follow the per-vector pages of SDM vol.3 §7.15; the addresses
 /// come from Iced labels, written by the builder into a case table the handler reads.
 /// #DF and #PF have guests of their own (<see cref="DoubleFaultGuestTests"/>,
-/// <see cref="PageFaultGuestTests"/>); #NM and #AC are skipped: JitVirt has no x87 (so no WAIT)
-/// and no alignment checking.
+/// <see cref="PageFaultGuestTests"/>), and #AC, which needs CPL 3, too (<see cref="AlignmentCheckGuestTests"/>).
 /// </summary>
 public class ExceptionVectorsGuestTests
 {
@@ -94,7 +93,11 @@ public class ExceptionVectorsGuestTests
                 () => a.mov(eax, 5),
                 () => a.bound(eax, __[Bounds]));
             Check(a, "#UD ud2", 6, null, false, () => { }, () => a.ud2());
-            Print(a, "SKIP #NM: no x87, WAIT is not implemented\n");
+            // WAIT with CR0.MP and CR0.TS set: #NM (SDM vol.3 §7.15 "Interrupt 7"); CLTS afterwards.
+            Check(a, "#NM wait with ts", 7, null, false,
+                () => { a.mov(eax, cr0); a.or(eax, 0xA); a.mov(cr0, eax); },
+                () => a.wait());
+            a.clts();
             Print(a, "SKIP #DF: see DoubleFaultGuestTests\n");
             // IRET with NT = 1 returns to the task in the back link; a data segment there is #TS(selector).
             Check(a, "#TS iret to bad back link", 10, Data, false,
@@ -116,7 +119,7 @@ public class ExceptionVectorsGuestTests
                 () => a.mov(ax, BeyondLimit),
                 () => a.mov(ds, ax));
             Print(a, "SKIP #PF: see PageFaultGuestTests\n");
-            Print(a, "SKIP #AC: alignment checking is not implemented\n");
+            Print(a, "SKIP #AC: needs CPL 3, see AlignmentCheckGuestTests\n");
 
             var bad = a.CreateLabel();
             a.cmp(__dword_ptr[Failures], 0);
@@ -183,7 +186,7 @@ public class ExceptionVectorsGuestTests
             "PASS #OF into\n" +
             "PASS #BR bound\n" +
             "PASS #UD ud2\n" +
-            "SKIP #NM: no x87, WAIT is not implemented\n" +
+            "PASS #NM wait with ts\n" +
             "SKIP #DF: see DoubleFaultGuestTests\n" +
             "PASS #TS iret to bad back link\n" +
             "PASS #NP load ds not present\n" +
@@ -192,7 +195,7 @@ public class ExceptionVectorsGuestTests
             "PASS #GP write to read-only segment\n" +
             "PASS #GP selector beyond gdt limit\n" +
             "SKIP #PF: see PageFaultGuestTests\n" +
-            "SKIP #AC: alignment checking is not implemented\n", g.Console);
+            "SKIP #AC: needs CPL 3, see AlignmentCheckGuestTests\n", g.Console);
         Assert.Equal(StopReason.Halted, stop);
         Assert.Equal(0u, exit);
     }
