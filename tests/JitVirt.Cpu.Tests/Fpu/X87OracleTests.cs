@@ -14,6 +14,7 @@ namespace JitVirt.Cpu.Tests.Fpu;
 /// random fp32/fp64/fp80/integer operands from scratch, one operation, then FSTP m80 of the
 /// result(s) and FNSTSW into scratch. The 80-bit results and the status word must match exactly.
 /// </summary>
+[Collection(NativeHostCpuCollection.Name)]
 public sealed class X87OracleTests(ITestOutputHelper output)
 {
     const int Cw = 0x200, Sw = 0x210, Out = 0x220, In = 0x000;

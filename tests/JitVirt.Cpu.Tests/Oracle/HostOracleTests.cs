@@ -11,6 +11,7 @@ namespace JitVirt.Cpu.Tests.Oracle;
 /// random states, run natively and on JitVirt; all GPRs, memory and the defined flags must match.
 /// JITVIRT_ORACLE_COUNT sets the states per form (default 500), JITVIRT_ORACLE_SEED the seed.
 /// </summary>
+[Collection(NativeHostCpuCollection.Name)]
 public class HostOracleTests(ITestOutputHelper output)
 {
     static int StatesPerForm => int.TryParse(Environment.GetEnvironmentVariable("JITVIRT_ORACLE_COUNT"), out int n) && n > 0 ? n : 500;
