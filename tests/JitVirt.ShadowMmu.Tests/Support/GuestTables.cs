@@ -18,11 +18,12 @@ public sealed class GuestTables
     public const ulong A = PageTableEntry.Accessed, D = PageTableEntry.Dirty, PS = PageTableEntry.PageSize, XD = PageTableEntry.ExecuteDisable;
 
     readonly PhysicalMemory _memory;
-    ulong _next = TableBase;
+    ulong _next;
 
-    public GuestTables(PhysicalMemory memory, PagingMode mode)
+    public GuestTables(PhysicalMemory memory, PagingMode mode, ulong tableBase = TableBase)
     {
         _memory = memory;
+        _next = tableBase;
         Mode = mode;
         Root = NewTable();
     }
