@@ -7,7 +7,8 @@ namespace JitVirt.Cpu.Memory;
 /// Guest-physical address space: one host allocation for RAM (from physical 0), optional
 /// read-only ROM windows, and everything else forwarded to <see cref="Mmio"/>.
 /// Tracks which 4 KiB frames hold decoded code so that a write to one invalidates it
-/// (self-modifying code, DMA), and raises <see cref="CodePageWritten"/> for it.
+/// (self-modifying code, DMA), and raises <see cref="CodePageWritten"/> for it; and which frames
+/// hold guest page tables the shadow MMU write-protects (<see cref="PageTableFrameWritten"/>).
 /// </summary>
 public sealed unsafe class PhysicalMemory : IDisposable
 {
