@@ -7,7 +7,8 @@ namespace JitVirt.Cpu.Memory;
 /// Guest-physical address space: one host allocation for RAM (from physical 0), optional
 /// read-only ROM windows, and everything else forwarded to <see cref="Mmio"/>.
 /// Tracks which 4 KiB frames hold decoded code so that a write to one invalidates it
-/// (self-modifying code, DMA), and raises <see cref="CodePageWritten"/> for it.
+/// (self-modifying code, DMA), and raises <see cref="CodePageWritten"/> for it; and which frames
+/// hold guest page tables the shadow MMU write-protects (<see cref="PageTableFrameWritten"/>).
 /// </summary>
 public sealed unsafe class PhysicalMemory : IDisposable
 {
@@ -15,7 +16,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     public const ulong PageSize = 1ul << PageShift;
 
     readonly byte* _ram;
-    readonly byte[] _codeFrames; // 1 = frame holds decoded code
+    readonly byte[] _codeFrames; // per frame: FrameWatch bits (decoded code, guest page table)
     readonly List<RomWindow> _roms = new();
 
     public ulong RamSize { get; }
@@ -23,6 +24,17 @@ public sealed unsafe class PhysicalMemory : IDisposable
 
     /// <summary>Raised with the frame number when a frame that holds decoded code is written.</summary>
     public event Action<ulong>? CodePageWritten;
+
+    /// <summary>
+    /// Raised with the guest-physical address and size of a write to a frame marked with
+    /// <see cref="WatchPageTableFrame"/>, before the bytes change (like KVM's kvm_mmu_pre_write).
+    /// The frame stays watched until <see cref="UnwatchPageTableFrame"/>.
+    /// </summary>
+    public event Action<ulong, int>? PageTableFrameWritten;
+
+    /// <summary>Bits of the per-frame watch byte.</summary>
+    [Flags]
+    enum FrameWatch : byte { Code = 1, PageTable = 2 }
 
     public PhysicalMemory(ulong ramSize)
     {
@@ -65,19 +77,37 @@ public sealed unsafe class PhysicalMemory : IDisposable
         return _ram + frameAddress;
     }
 
-    public bool IsCodeFrame(ulong frameNumber) => frameNumber < (ulong)_codeFrames.Length && _codeFrames[frameNumber] != 0;
+    public bool IsCodeFrame(ulong frameNumber) => frameNumber < (ulong)_codeFrames.Length && (_codeFrames[frameNumber] & (byte)FrameWatch.Code) != 0;
 
     /// <summary>Marks a frame as holding decoded code; returns true when it was not marked before.</summary>
     public bool MarkCodeFrame(ulong frameNumber)
     {
-        if (frameNumber >= (ulong)_codeFrames.Length || _codeFrames[frameNumber] != 0) return false;
-        _codeFrames[frameNumber] = 1;
+        if (frameNumber >= (ulong)_codeFrames.Length || (_codeFrames[frameNumber] & (byte)FrameWatch.Code) != 0) return false;
+        _codeFrames[frameNumber] |= (byte)FrameWatch.Code;
         return true;
     }
 
     public void ClearCodeFrame(ulong frameNumber)
     {
-        if (frameNumber < (ulong)_codeFrames.Length) _codeFrames[frameNumber] = 0;
+        if (frameNumber < (ulong)_codeFrames.Length) _codeFrames[frameNumber] &= unchecked((byte)~FrameWatch.Code);
+    }
+
+    /// <summary>True when writes to the frame must go through <see cref="Write"/> (it holds decoded code or a watched page table).</summary>
+    public bool IsWatchedFrame(ulong frameNumber) => frameNumber < (ulong)_codeFrames.Length && _codeFrames[frameNumber] != 0;
+
+    public bool IsPageTableFrame(ulong frameNumber) => frameNumber < (ulong)_codeFrames.Length && (_codeFrames[frameNumber] & (byte)FrameWatch.PageTable) != 0;
+
+    /// <summary>Write-protects a guest page-table frame for the shadow MMU; returns true when it was not watched before.</summary>
+    public bool WatchPageTableFrame(ulong frameNumber)
+    {
+        if (frameNumber >= (ulong)_codeFrames.Length || (_codeFrames[frameNumber] & (byte)FrameWatch.PageTable) != 0) return false;
+        _codeFrames[frameNumber] |= (byte)FrameWatch.PageTable;
+        return true;
+    }
+
+    public void UnwatchPageTableFrame(ulong frameNumber)
+    {
+        if (frameNumber < (ulong)_codeFrames.Length) _codeFrames[frameNumber] &= unchecked((byte)~FrameWatch.PageTable);
     }
 
     // ---- slow-path accessors (any address, any alignment, not crossing a frame) ----
@@ -107,7 +137,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         if (InRam(address, (ulong)size) && (_roms.Count == 0 || !InRom(address)))
         {
             ulong frame = address >> PageShift;
-            if (_codeFrames[frame] != 0) NotifyCodeWrite(frame);
+            if (_codeFrames[frame] != 0) NotifyWatchedWrite(frame, address, size);
             byte* p = _ram + address;
             switch (size)
             {
@@ -138,7 +168,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
                 if (InRam(a, (ulong)chunk) && !InRom(a))
                 {
                     ulong frame = a >> PageShift;
-                    if (_codeFrames[frame] != 0) NotifyCodeWrite(frame);
+                    if (_codeFrames[frame] != 0) NotifyWatchedWrite(frame, a, chunk);
                     bytes.Slice(i, chunk).CopyTo(new Span<byte>(_ram + a, chunk));
                     i += chunk - 1;
                     continue;
@@ -158,10 +188,15 @@ public sealed unsafe class PhysicalMemory : IDisposable
         for (int i = 0; i < destination.Length; i++) destination[i] = (byte)Read(address + (ulong)i, 1);
     }
 
-    void NotifyCodeWrite(ulong frame)
+    void NotifyWatchedWrite(ulong frame, ulong address, int size)
     {
-        _codeFrames[frame] = 0;
-        CodePageWritten?.Invoke(frame);
+        byte watch = _codeFrames[frame];
+        if ((watch & (byte)FrameWatch.PageTable) != 0) PageTableFrameWritten?.Invoke(address, size);
+        if ((watch & (byte)FrameWatch.Code) != 0)
+        {
+            _codeFrames[frame] &= unchecked((byte)~FrameWatch.Code);
+            CodePageWritten?.Invoke(frame);
+        }
     }
 
     public void Dispose() => NativeMemory.AlignedFree(_ram);
