@@ -81,7 +81,8 @@ public sealed unsafe partial class Cpu
         }
         ulong frame = physical >> 12;
         byte* host = Physical.FramePointer(frame << 12);
-        if (kind == AccessKind.Write && Physical.IsCodeFrame(frame)) host = null;
+        // Frames holding decoded code or watched page tables take the slow path on writes, so the write is seen.
+        if (kind == AccessKind.Write && Physical.IsWatchedFrame(frame)) host = null;
         Tlb.Fill(kind, user, linear & ~0xFFFul, frame, host);
         return true;
     }
