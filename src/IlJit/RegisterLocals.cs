@@ -21,6 +21,7 @@ sealed class RegisterLocals
     /// <summary>Declares a local for the full register behind <paramref name="reg"/>.</summary>
     public void Declare(Register reg)
     {
+        if (reg == Register.None) return;
         int n = Index(reg);
         if (_locals[n] is not null) return;
         _locals[n] = _il.DeclareLocal(typeof(ulong));
@@ -72,5 +73,9 @@ sealed class RegisterLocals
         _il.Emit(OpCodes.Stloc, Of(reg));
     }
 
-    static int Index(Register reg) => reg.GetFullRegister() - Register.RAX;
+    static int Index(Register reg)
+    {
+        int n = JitVirt.Cpu.State.RegisterMap.GprIndex[(int)reg];
+        return n >= 0 ? n : throw new ArgumentOutOfRangeException(nameof(reg), reg, "not a GPR");
+    }
 }
