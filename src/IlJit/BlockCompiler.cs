@@ -19,6 +19,8 @@ namespace JitVirt.IlJit;
 /// <item>after it: if Pending is nonzero, RIP advances and the instruction retires unless it
 /// faulted, and the body returns; otherwise RIP ← NextRip and the registers are reloaded.</item>
 /// </list>
+/// Flag records that a later inline instruction replaces before anything reads them are not
+/// written (<see cref="FlagLiveness"/>).
 /// The caller guarantees that the remaining instruction budget covers the whole block and that
 /// nothing was pending on entry (the interpreter tests its budget after every instruction; a
 /// compiled body never stops on budget).
@@ -42,6 +44,7 @@ public static class BlockCompiler
             if (kinds[k] != InlineForms.Kind.None) InlineEmitter.DeclareRegisters(insns[k], regs);
         }
 
+        var flagsDead = FlagLiveness.DeadFlagWrites(kinds);
         var delta = il.DeclareLocal(typeof(ulong));
         var ipMask = il.DeclareLocal(typeof(ulong));
         il.Emit(OpCodes.Ldarg_0);
@@ -61,7 +64,7 @@ public static class BlockCompiler
             if (k == 0 || kinds[k - 1] == InlineForms.Kind.None) ctx.EmitClearInterruptShadow();
             if (kinds[k] != InlineForms.Kind.None)
             {
-                inline.Emit(insns[k], kinds[k]);
+                inline.Emit(insns[k], kinds[k], flagsDead[k]);
                 unsynced++;
                 continue;
             }

@@ -28,12 +28,16 @@ sealed class InlineEmitter
         }
     }
 
-    public void Emit(in Instruction i, InlineForms.Kind kind)
+    /// <summary>Emits <paramref name="i"/>; with <paramref name="flagsDead"/> (see <see cref="FlagLiveness"/>) only its result.</summary>
+    public void Emit(in Instruction i, InlineForms.Kind kind, bool flagsDead)
     {
         switch (kind)
         {
             case InlineForms.Kind.Mov: EmitMov(i); break;
+            case InlineForms.Kind.Binary when flagsDead: EmitBinaryNoFlags(i); break;
             case InlineForms.Kind.Binary: EmitBinary(i); break;
+            case InlineForms.Kind.Inc when flagsDead: EmitStepNoFlags(i, OpCodes.Add); break;
+            case InlineForms.Kind.Dec when flagsDead: EmitStepNoFlags(i, OpCodes.Sub); break;
             case InlineForms.Kind.Inc: EmitUnary(i, "Inc"); break;
             case InlineForms.Kind.Dec: EmitUnary(i, "Dec"); break;
             case InlineForms.Kind.Lea: EmitLea(i); break;
@@ -70,6 +74,41 @@ sealed class InlineEmitter
         EmitSource(i);
         _il.Emit(OpCodes.Call, Members.Alu(name, WidthType(dest)));
         if (i.Mnemonic is not (Mnemonic.Cmp or Mnemonic.Test)) _regs.EmitWrite(dest);
+    }
+
+    /// <summary>
+    /// The result of ADD/SUB/AND/OR/XOR without the flag record: the same wrapping integer
+    /// operation at the operand width that Alu performs on T (a 32-bit IL add/sub wraps at 32
+    /// bits before the zero-extending write). CMP and TEST then leave nothing to do.
+    /// </summary>
+    void EmitBinaryNoFlags(in Instruction i)
+    {
+        OpCode op;
+        switch (i.Mnemonic)
+        {
+            case Mnemonic.Cmp: case Mnemonic.Test: return;
+            case Mnemonic.Add: op = OpCodes.Add; break;
+            case Mnemonic.Sub: op = OpCodes.Sub; break;
+            case Mnemonic.And: op = OpCodes.And; break;
+            case Mnemonic.Or: op = OpCodes.Or; break;
+            default: op = OpCodes.Xor; break;
+        }
+        _regs.EmitRead(i.Op0Register);
+        EmitSource(i);
+        _il.Emit(op);
+        if (!Is64(i.Op0Register)) _il.Emit(OpCodes.Conv_U4);
+        _regs.EmitWrite(i.Op0Register);
+    }
+
+    /// <summary>INC/DEC without the flag record: DEST ± 1 at the operand width.</summary>
+    void EmitStepNoFlags(in Instruction i, OpCode op)
+    {
+        var dest = i.Op0Register;
+        _regs.EmitRead(dest);
+        if (Is64(dest)) _il.Emit(OpCodes.Ldc_I8, 1L); else _il.Emit(OpCodes.Ldc_I4_1);
+        _il.Emit(op);
+        if (!Is64(dest)) _il.Emit(OpCodes.Conv_U4);
+        _regs.EmitWrite(dest);
     }
 
     /// <summary>INC/DEC r: CF unchanged (SDM vol.2 INC/DEC), which Alu.Inc/Dec handles.</summary>
