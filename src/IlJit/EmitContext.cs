@@ -57,13 +57,18 @@ sealed class EmitContext
         _il.Emit(OpCodes.Stfld, Members.Rip);
     }
 
-    /// <summary><c>calli</c> of the interpreter's handler for instruction <paramref name="k"/> with <c>in insns[k]</c>.</summary>
+    /// <summary><c>calli</c> (or, for <see cref="DirectHandlers"/>, a direct call) of the interpreter's handler for instruction <paramref name="k"/> with <c>in insns[k]</c>.</summary>
     public void EmitHelperCall(int k, nint handler, Type[] parameters)
     {
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldc_I4, k);
         _il.Emit(OpCodes.Ldelema, typeof(Instruction));
+        if (DirectHandlers.Find(handler) is { } direct)
+        {
+            _il.Emit(OpCodes.Call, direct);
+            return;
+        }
         _il.Emit(OpCodes.Ldc_I8, (long)handler);
         _il.Emit(OpCodes.Conv_I);
         _il.EmitCalli(OpCodes.Calli, CallingConventions.Standard, typeof(void), parameters, null);
