@@ -24,4 +24,16 @@ public sealed class ComputeGuestLockstepTests
         Assert.True(run.Executor.BlocksCompiled > 0);
         Assert.True(run.Executor.CompiledBlockRuns > 1000);
     }
+
+    /// <summary>Above threshold 0 the executor interprets a block until it is hot, then switches to its compiled body.</summary>
+    [Theory]
+    [MemberData(nameof(Guests))]
+    public void Cold_blocks_run_interpreted_until_hot(string guest)
+    {
+        using var run = new Lockstep(Program(guest), threshold: 50);
+        run.Run(400);
+        Assert.True(run.Executor.BlocksCompiled > 0);
+        Assert.True(run.Executor.CompiledBlockRuns > 0);
+        Assert.True(run.Executor.CompiledBlockRuns < 400 - 50);
+    }
 }

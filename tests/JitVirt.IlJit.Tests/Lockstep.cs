@@ -16,11 +16,11 @@ public sealed class Lockstep : IDisposable
     public BareMetal Tiered { get; }
     public TieredExecutor Executor { get; }
 
-    public Lockstep(Action<Assembler> program, Func<IAddressTranslator>? translator = null)
+    public Lockstep(Action<Assembler> program, Func<IAddressTranslator>? translator = null, long threshold = 0)
     {
         Reference = new BareMetal(program, translator?.Invoke());
         Tiered = new BareMetal(program, translator?.Invoke());
-        Executor = new TieredExecutor(Tiered.Cpu, Tiered.Interpreter, threshold: 0);
+        Executor = new TieredExecutor(Tiered.Cpu, Tiered.Interpreter, threshold);
     }
 
     public void SetRegisters(Action<JitVirt.Cpu.Cpu> set) { set(Reference.Cpu); set(Tiered.Cpu); }
