@@ -1,0 +1,149 @@
+using System.Reflection.Emit;
+using Iced.Intel;
+
+namespace JitVirt.IlJit;
+
+/// <summary>
+/// Emits the inline forms on register locals. The arithmetic itself is a call to the same
+/// <see cref="JitVirt.Cpu.Semantics.Integer.Alu"/> method the interpreter's handler calls (the JIT
+/// inlines it), so result and lazy-flag record (LazyOp, LazySrc1/2, LazyResult, and CF kept by
+/// INC/DEC) are identical by construction; only operand fetch and write-back are emitted here.
+/// </summary>
+sealed class InlineEmitter
+{
+    readonly ILGenerator _il;
+    readonly RegisterLocals _regs;
+
+    public InlineEmitter(ILGenerator il, RegisterLocals regs) { _il = il; _regs = regs; }
+
+    /// <summary>Declares locals for every register an inline form reads or writes.</summary>
+    public static void DeclareRegisters(in Instruction i, RegisterLocals regs)
+    {
+        regs.Declare(i.Op0Register);
+        if (i.Op1Kind == OpKind.Register) regs.Declare(i.Op1Register);
+        if (i.Mnemonic == Mnemonic.Lea)
+        {
+            if (i.MemoryBase != Register.None) regs.Declare(i.MemoryBase);
+            if (i.MemoryIndex != Register.None) regs.Declare(i.MemoryIndex);
+        }
+    }
+
+    /// <summary>Emits <paramref name="i"/>; with <paramref name="flagsDead"/> (see <see cref="FlagLiveness"/>) only its result.</summary>
+    public void Emit(in Instruction i, InlineForms.Kind kind, bool flagsDead)
+    {
+        switch (kind)
+        {
+            case InlineForms.Kind.Mov: EmitMov(i); break;
+            case InlineForms.Kind.Binary when flagsDead: EmitBinaryNoFlags(i); break;
+            case InlineForms.Kind.Binary: EmitBinary(i); break;
+            case InlineForms.Kind.Inc when flagsDead: EmitStepNoFlags(i, OpCodes.Add); break;
+            case InlineForms.Kind.Dec when flagsDead: EmitStepNoFlags(i, OpCodes.Sub); break;
+            case InlineForms.Kind.Inc: EmitUnary(i, "Inc"); break;
+            case InlineForms.Kind.Dec: EmitUnary(i, "Dec"); break;
+            case InlineForms.Kind.Lea: EmitLea(i); break;
+            default: throw new InvalidOperationException($"{i.Code} is not an inline form");
+        }
+    }
+
+    static bool Is64(Register r) => r.IsGPR64();
+    static Type WidthType(Register r) => Is64(r) ? typeof(ulong) : typeof(uint);
+
+    /// <summary>Pushes operand 1 (register or immediate) at the destination's width, as ReadOperand&lt;T&gt; truncates it.</summary>
+    void EmitSource(in Instruction i)
+    {
+        if (i.Op1Kind == OpKind.Register) { _regs.EmitRead(i.Op1Register); return; }
+        ulong imm = i.GetImmediate(1);
+        if (Is64(i.Op0Register)) _il.Emit(OpCodes.Ldc_I8, (long)imm);
+        else _il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)imm));
+    }
+
+    /// <summary>MOV r, r/imm: no flags (SDM vol.2 MOV).</summary>
+    void EmitMov(in Instruction i)
+    {
+        EmitSource(i);
+        _regs.EmitWrite(i.Op0Register);
+    }
+
+    /// <summary>ADD/SUB/AND/OR/XOR write DEST; CMP/TEST only record flags (SDM vol.2, each instruction's Operation).</summary>
+    void EmitBinary(in Instruction i)
+    {
+        var dest = i.Op0Register;
+        string name = i.Mnemonic.ToString();
+        _il.Emit(OpCodes.Ldarg_0);
+        _regs.EmitRead(dest);
+        EmitSource(i);
+        _il.Emit(OpCodes.Call, Members.Alu(name, WidthType(dest)));
+        if (i.Mnemonic is not (Mnemonic.Cmp or Mnemonic.Test)) _regs.EmitWrite(dest);
+    }
+
+    /// <summary>
+    /// The result of ADD/SUB/AND/OR/XOR without the flag record: the same wrapping integer
+    /// operation at the operand width that Alu performs on T (a 32-bit IL add/sub wraps at 32
+    /// bits before the zero-extending write). CMP and TEST then leave nothing to do.
+    /// </summary>
+    void EmitBinaryNoFlags(in Instruction i)
+    {
+        OpCode op;
+        switch (i.Mnemonic)
+        {
+            case Mnemonic.Cmp: case Mnemonic.Test: return;
+            case Mnemonic.Add: op = OpCodes.Add; break;
+            case Mnemonic.Sub: op = OpCodes.Sub; break;
+            case Mnemonic.And: op = OpCodes.And; break;
+            case Mnemonic.Or: op = OpCodes.Or; break;
+            default: op = OpCodes.Xor; break;
+        }
+        _regs.EmitRead(i.Op0Register);
+        EmitSource(i);
+        _il.Emit(op);
+        if (!Is64(i.Op0Register)) _il.Emit(OpCodes.Conv_U4);
+        _regs.EmitWrite(i.Op0Register);
+    }
+
+    /// <summary>INC/DEC without the flag record: DEST ± 1 at the operand width.</summary>
+    void EmitStepNoFlags(in Instruction i, OpCode op)
+    {
+        var dest = i.Op0Register;
+        _regs.EmitRead(dest);
+        if (Is64(dest)) _il.Emit(OpCodes.Ldc_I8, 1L); else _il.Emit(OpCodes.Ldc_I4_1);
+        _il.Emit(op);
+        if (!Is64(dest)) _il.Emit(OpCodes.Conv_U4);
+        _regs.EmitWrite(dest);
+    }
+
+    /// <summary>INC/DEC r: CF unchanged (SDM vol.2 INC/DEC), which Alu.Inc/Dec handles.</summary>
+    void EmitUnary(in Instruction i, string name)
+    {
+        var dest = i.Op0Register;
+        _il.Emit(OpCodes.Ldarg_0);
+        _regs.EmitRead(dest);
+        _il.Emit(OpCodes.Call, Members.Alu(name, WidthType(dest)));
+        _regs.EmitWrite(dest);
+    }
+
+    /// <summary>
+    /// LEA r, [base + index*scale + disp] at a 64-bit address size: the effective address,
+    /// truncated to the destination (SDM vol.2 LEA, Table 3-53), exactly as Cpu.EffectiveAddress.
+    /// </summary>
+    void EmitLea(in Instruction i)
+    {
+        _il.Emit(OpCodes.Ldc_I8, unchecked((long)i.MemoryDisplacement64));
+        if (i.MemoryBase != Register.None)
+        {
+            _il.Emit(OpCodes.Ldloc, _regs.Of(i.MemoryBase));
+            _il.Emit(OpCodes.Add);
+        }
+        if (i.MemoryIndex != Register.None)
+        {
+            _il.Emit(OpCodes.Ldloc, _regs.Of(i.MemoryIndex));
+            if (i.MemoryIndexScale != 1)
+            {
+                _il.Emit(OpCodes.Ldc_I8, (long)i.MemoryIndexScale);
+                _il.Emit(OpCodes.Mul);
+            }
+            _il.Emit(OpCodes.Add);
+        }
+        if (!Is64(i.Op0Register)) _il.Emit(OpCodes.Conv_U4);
+        _regs.EmitWrite(i.Op0Register);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Runtime.CompilerServices;
+using Iced.Intel;
+using JitVirt.Cpu;
+using JitVirt.Cpu.Execution;
+using JitVirt.Cpu.State;
+using JitVirt.Frontend;
+using CpuT = JitVirt.Cpu.Cpu;
+
+namespace JitVirt.IlJit;
+
+/// <summary>
+/// Synchronous two-tier executor, built around an <see cref="Interpreter"/> by composition: blocks
+/// come from the interpreter's <see cref="BlockCache"/>; a block entered more than
+/// <see cref="Threshold"/> times is compiled on the spot and its body kept in a side table keyed by
+/// the block, so a block dropped by invalidation (IsValid cleared, never looked up again) drops
+/// its body with it. Events, HLT, single-step and blocks not yet decoded go through
+/// <see cref="Interpreter.Run"/> one instruction at a time.
+/// </summary>
+public sealed unsafe class TieredExecutor
+{
+    readonly CpuT _cpu;
+    readonly Interpreter _interpreter;
+    readonly ConditionalWeakTable<DecodedBlock, CompiledBody> _bodies = new();
+
+    public TieredExecutor(CpuT cpu, Interpreter interpreter, long threshold)
+    {
+        _cpu = cpu;
+        _interpreter = interpreter;
+        Threshold = threshold;
+    }
+
+    /// <summary>A block is compiled when it is entered with ExecutionCount ≥ this.</summary>
+    public long Threshold { get; }
+
+    public int BlocksCompiled { get; private set; }
+    public long CompiledBlockRuns { get; private set; }
+
+    /// <summary>Runs until <paramref name="maxInstructions"/> have retired or something stops the processor (as Interpreter.Run).</summary>
+    public StopReason Run(long maxInstructions)
+    {
+        var cpu = _cpu;
+        long budgetEnd = cpu.InstructionsRetired + maxInstructions;
+        while (cpu.InstructionsRetired < budgetEnd)
+        {
+            var block = cpu.Pending == 0 && !cpu.Halted && (cpu.RflagsStatic & Rflags.TF) == 0 ? Lookup() : null;
+            if (block is null)
+            {
+                if (RunOneInterpreted(ref budgetEnd) is { } stop) return stop;
+                continue;
+            }
+            if (block.ExecutionCount >= Threshold && budgetEnd - cpu.InstructionsRetired >= block.Instructions.Length)
+            {
+                var body = GetOrCompile(block);
+                cpu.CodeDelta = cpu.Rip - block.DecodeRip;
+                block.ExecutionCount++;
+                CompiledBlockRuns++;
+                body(cpu, block.Instructions);
+            }
+            else
+            {
+                cpu.CodeDelta = cpu.Rip - block.DecodeRip;
+                block.ExecutionCount++;
+                RunInterpreted(block, 0, budgetEnd);
+            }
+        }
+        return StopReason.BudgetExhausted;
+    }
+
+    /// <summary>The compiled body of <paramref name="block"/>, compiling it now if it has none.</summary>
+    public CompiledBody GetOrCompile(DecodedBlock block)
+    {
+        if (_bodies.TryGetValue(block, out var body)) return body;
+        body = BlockCompiler.Compile(block);
+        _bodies.AddOrUpdate(block, body);
+        BlocksCompiled++;
+        return body;
+    }
+
+    public bool HasCompiled(DecodedBlock block) => _bodies.TryGetValue(block, out _);
+
+    /// <summary>
+    /// One instruction through the interpreter (which services events, decodes, single-steps).
+    /// A pending fault is charged to the budget as Interpreter.Run charges it. If that decoded a
+    /// new block and stopped inside it, the rest of the block runs interpreted from here, so no
+    /// block is decoded from the middle of another.
+    /// </summary>
+    StopReason? RunOneInterpreted(ref long budgetEnd)
+    {
+        var cpu = _cpu;
+        if (cpu.Faulted) budgetEnd--;
+        bool plain = cpu.Pending == 0 && !cpu.Halted && (cpu.RflagsStatic & Rflags.TF) == 0;
+        ulong linear = CodeLinear(cpu);
+        var mode = cpu.CodeMode;
+        bool user = cpu.Cpl == 3;
+        ulong startRip = cpu.Rip;
+        var stop = _interpreter.Run(1);
+        if (stop != StopReason.BudgetExhausted) return stop;
+        if (!plain || cpu.Pending != 0 || cpu.InstructionsRetired >= budgetEnd) return null;
+        var block = _interpreter.Blocks.LookupLinear(linear, mode, user);
+        if (block is null || block.Instructions.Length < 2) return null;
+        ulong delta = startRip - block.DecodeRip;
+        if (cpu.Rip != ((block.Instructions[1].IP + delta) & cpu.IpMask) || cpu.CodeDelta != delta) return null;
+        RunInterpreted(block, 1, budgetEnd);
+        return null;
+    }
+
+    /// <summary>Interpreter.RunBlock from instruction <paramref name="from"/>: the same loop, over the same handlers.</summary>
+    void RunInterpreted(DecodedBlock block, int from, long budgetEnd)
+    {
+        var cpu = _cpu;
+        var insns = block.Instructions;
+        var handlers = block.Handlers!;
+        ulong delta = cpu.CodeDelta;
+        ulong ipMask = cpu.IpMask;
+        for (int k = from; k < insns.Length; k++)
+        {
+            ref readonly Instruction insn = ref insns[k];
+            cpu.NextRip = (insn.NextIP + delta) & ipMask;
+            cpu.InterruptShadow = false;
+            ((delegate*<CpuT, in Instruction, void>)handlers[k])(cpu, in insn);
+            if (cpu.Pending != 0)
+            {
+                if (!cpu.Faulted) { cpu.Rip = cpu.NextRip; cpu.InstructionsRetired++; }
+                return;
+            }
+            cpu.Rip = cpu.NextRip;
+            cpu.InstructionsRetired++;
+            if (cpu.InstructionsRetired >= budgetEnd) return;
+        }
+    }
+
+    DecodedBlock? Lookup()
+    {
+        var cpu = _cpu;
+        return _interpreter.Blocks.LookupLinear(CodeLinear(cpu), cpu.CodeMode, cpu.Cpl == 3);
+    }
+
+    /// <summary>CS.base + RIP, truncated to 32 bits outside 64-bit mode (as the interpreter's fetch).</summary>
+    static ulong CodeLinear(CpuT cpu)
+    {
+        ulong lin = cpu.Segments[SegmentIndex.Cs].Base + cpu.Rip;
+        return cpu.Is64BitMode ? lin : lin & 0xFFFF_FFFF;
+    }
+}

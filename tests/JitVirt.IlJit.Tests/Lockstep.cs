@@ -1,0 +1,66 @@
+using Iced.Intel;
+using JitVirt.Cpu.Execution;
+using JitVirt.Cpu.Memory;
+using Xunit;
+
+namespace JitVirt.IlJit.Tests;
+
+/// <summary>
+/// Two identical machines, one run by the interpreter and one by the tiered executor at
+/// threshold 0 (every block compiled on its first entry). Each step runs both for the length of
+/// the block at RIP (so the compiled body runs whole) and compares the architectural state.
+/// </summary>
+public sealed class Lockstep : IDisposable
+{
+    public BareMetal Reference { get; }
+    public BareMetal Tiered { get; }
+    public TieredExecutor Executor { get; }
+
+    public Lockstep(Action<Assembler> program, Func<IAddressTranslator>? translator = null, long threshold = 0)
+    {
+        Reference = new BareMetal(program, translator?.Invoke());
+        Tiered = new BareMetal(program, translator?.Invoke());
+        Executor = new TieredExecutor(Tiered.Cpu, Tiered.Interpreter, threshold);
+    }
+
+    public void SetRegisters(Action<JitVirt.Cpu.Cpu> set) { set(Reference.Cpu); set(Tiered.Cpu); }
+
+    /// <summary>Runs up to <paramref name="steps"/> block steps, asserting equal state after each; returns the stop reason of the last.</summary>
+    public StopReason Run(int steps, ulong dataBytes = 0)
+    {
+        var stop = StopReason.BudgetExhausted;
+        for (int s = 0; s < steps; s++)
+        {
+            var cpu = Tiered.Cpu;
+            ulong lin = cpu.Segments[JitVirt.Cpu.State.SegmentIndex.Cs].Base + cpu.Rip;
+            var block = Tiered.Interpreter.Blocks.LookupLinear(lin, cpu.CodeMode, cpu.Cpl == 3);
+            long budget = block?.Instructions.Length ?? 1;
+            ulong startRip = cpu.Rip;
+            var a = Reference.Interpreter.Run(budget);
+            stop = Executor.Run(budget);
+            Assert.Equal(a, stop);
+            string diff = ArchState.Of(Reference.Cpu).Diff(ArchState.Of(Tiered.Cpu));
+            Assert.True(diff.Length == 0, $"step {s} (from RIP {startRip:X}, {budget} instructions, compiled: {block is not null}) to RIP {Reference.Cpu.Rip:X}: {diff}\n{Disassemble(startRip, (int)budget)}");
+            if (dataBytes > 0)
+            {
+                var x = new byte[dataBytes]; var y = new byte[dataBytes];
+                Reference.Memory.ReadBytes(BareMetal.DataAddress, x);
+                Tiered.Memory.ReadBytes(BareMetal.DataAddress, y);
+                Assert.True(x.AsSpan().SequenceEqual(y), $"step {s}: data differs");
+            }
+            if (stop != StopReason.BudgetExhausted) break;
+        }
+        return stop;
+    }
+
+    string Disassemble(ulong rip, int count)
+    {
+        var d = Decoder.Create(64, Reference.Code.AsSpan((int)(rip - BareMetal.CodeAddress)).ToArray());
+        d.IP = rip;
+        var sb = new System.Text.StringBuilder();
+        for (int k = 0; k < count; k++) { d.Decode(out var ins); sb.AppendLine($"{ins.IP:X} {ins}"); }
+        return sb.ToString();
+    }
+
+    public void Dispose() { Reference.Dispose(); Tiered.Dispose(); }
+}
