@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using JitVirt.Bench.Guests;
+using JitVirt.TestGuests;
 using JitVirt.Cpu.Execution;
 
 namespace JitVirt.Bench;

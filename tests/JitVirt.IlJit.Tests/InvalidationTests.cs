@@ -1,3 +1,4 @@
+using JitVirt.TestGuests;
 using Iced.Intel;
 using Xunit;
 using static Iced.Intel.AssemblerRegisters;

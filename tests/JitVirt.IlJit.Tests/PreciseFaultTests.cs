@@ -1,3 +1,4 @@
+using JitVirt.TestGuests;
 using Iced.Intel;
 using JitVirt.Cpu;
 using JitVirt.Cpu.Execution;

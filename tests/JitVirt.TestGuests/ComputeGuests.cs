@@ -1,9 +1,9 @@
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
 
-namespace JitVirt.IlJit.Tests;
+namespace JitVirt.TestGuests;
 
-/// <summary>Copy of bench/JitVirt.Bench/Guests/ComputeGuests.cs. Endless guest loops that exercise one kind of work each; benchmarks bound them by instruction count.</summary>
+/// <summary>Endless guest loops that exercise one kind of work each; benchmarks bound them by instruction count.</summary>
 public static class ComputeGuests
 {
     /// <summary>Integer compute: an xorshift/LCG mix in registers (ADD, XOR, SHL/SHR, IMUL, LEA, DEC, JNZ).</summary>

@@ -4,11 +4,12 @@ using JitVirt.Cpu.Memory;
 using JitVirt.Cpu.State;
 using JitVirt.Mmu;
 
-namespace JitVirt.IlJit.Tests;
+namespace JitVirt.TestGuests;
 
 /// <summary>
-/// Copy of bench/JitVirt.Bench/Guests/BareMetal.cs: 64-bit mode, CPL 0, flat segments, a guest
-/// assembled in-process; the translator can be replaced (to make some pages fault).
+/// A processor in 64-bit mode at CPL 0 with flat segments, running a guest assembled in-process,
+/// with identity translation unless another translator is given (tests make some pages fault).
+/// No devices: guests loop forever and benchmarks bound them by an instruction budget.
 /// </summary>
 public sealed class BareMetal : IDisposable
 {
@@ -57,17 +58,4 @@ public sealed class BareMetal : IDisposable
         public readonly List<byte> Bytes = new();
         public override void WriteByte(byte value) => Bytes.Add(value);
     }
-}
-
-/// <summary>Identity translation except for one linear range, which is not present (#PF, SDM vol.3 §5.7).</summary>
-public sealed class HoleTranslator(ulong holeStart, ulong holeEnd) : IAddressTranslator
-{
-    public bool Translate(JitVirt.Cpu.Cpu cpu, ulong linear, AccessKind kind, bool user, out ulong physical, out uint pageFaultErrorCode)
-    {
-        physical = linear;
-        pageFaultErrorCode = kind == AccessKind.Write ? 2u : 0u; // P=0, W/R (Figure 5-12)
-        return linear < holeStart || linear >= holeEnd;
-    }
-
-    public void Invalidate(JitVirt.Cpu.Cpu cpu, ulong? linearPage) { }
 }
