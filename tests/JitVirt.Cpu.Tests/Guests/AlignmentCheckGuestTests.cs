@@ -31,18 +31,7 @@ public class AlignmentCheckGuestTests
         g.WriteQwords(Tss, (ulong)Ring0Stack << 32, 0x10);
         g.WriteQwords(Data, 0x1122_3344_5566_7788);
 
-        g.Code(16, 0x7C00, a =>
-        {
-            a.cli();
-            a.xor(ax, ax);
-            a.mov(ds, ax);
-            a.lgdt(__[(ushort)GdtrImage]);
-            a.lidt(__[(ushort)IdtrImage]);
-            a.mov(eax, cr0);
-            a.or(eax, 1);
-            a.mov(cr0, eax);
-            a.jmp(0x08, Ring0);
-        });
+        g.EnterProtectedMode(GdtrImage, IdtrImage, 0x08, Ring0);
         g.Code(32, Ring0, a =>
         {
             a.mov(ax, 0x10);

@@ -36,18 +36,7 @@ public class PrivilegeTransitionGuestTests
         // TSS: ESP0 at offset 4, SS0 at offset 8 (SDM vol.3 §8.2.1 Figure 8-2).
         g.WriteQwords(Tss, (ulong)Ring0Stack << 32, 0x10);
 
-        g.Code(16, 0x7C00, a =>
-        {
-            a.cli();
-            a.xor(ax, ax);
-            a.mov(ds, ax);
-            a.lgdt(__[(ushort)GdtrImage]);
-            a.lidt(__[(ushort)IdtrImage]);
-            a.mov(eax, cr0);
-            a.or(eax, 1);
-            a.mov(cr0, eax);
-            a.jmp(0x08, Ring0Main);
-        });
+        g.EnterProtectedMode(GdtrImage, IdtrImage, 0x08, Ring0Main);
         g.Code(32, Ring0Main, a =>
         {
             a.mov(ax, 0x10);
