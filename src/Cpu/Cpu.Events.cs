@@ -33,6 +33,8 @@ public struct PendingExceptionInfo
     public bool IsSoftwareInterrupt;
     /// <summary>For INT3 and INTO the saved RIP is the next instruction's (they are traps).</summary>
     public bool IsTrap;
+    /// <summary>INT3 or INTO (a "software exception" to VMX, SDM vol.3C §25.8.3), as opposed to INT n.</summary>
+    public bool IsInt3OrInto;
 }
 
 public sealed partial class Cpu
@@ -73,7 +75,7 @@ public sealed partial class Cpu
     public void RaiseSoftwareInterrupt(byte vector, bool isInt3OrInto)
     {
         Pending |= PendingEvent.Exception;
-        PendingException = new PendingExceptionInfo { Vector = vector, IsSoftwareInterrupt = true, IsTrap = true };
+        PendingException = new PendingExceptionInfo { Vector = vector, IsSoftwareInterrupt = true, IsTrap = true, IsInt3OrInto = isInt3OrInto };
     }
 
     public void RaiseDivideError() => RaiseFault(ExceptionVector.DivideError);

@@ -86,6 +86,12 @@ public sealed partial class Cpu
     /// </summary>
     public bool TaskSwitch(ushort tssSelector, TaskSwitchSource source, bool hasErrorCode = false, uint errorCode = 0, bool external = false)
     {
+        if (TaskSwitchExits(tssSelector, source, hasErrorCode, errorCode))
+        {
+            // The front end took the switch as a VM exit and left the state the guest continues from.
+            NextRip = Rip;
+            return true;
+        }
         bool isIret = source == TaskSwitchSource.Iret;
         bool nests = source is TaskSwitchSource.Call or TaskSwitchSource.InterruptOrException;
         uint ext = external && source == TaskSwitchSource.InterruptOrException ? 1u : 0u;

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Reflection.Emit;
 using Iced.Intel;
 using JitVirt.Cpu;
+using JitVirt.Cpu.Virtualization;
 using JitVirt.Frontend;
 using CpuT = JitVirt.Cpu.Cpu;
 
@@ -40,7 +41,8 @@ public static class BlockCompiler
         var kinds = new InlineForms.Kind[insns.Length];
         for (int k = 0; k < insns.Length; k++)
         {
-            kinds[k] = InlineForms.Classify(insns[k]);
+            // An exit stub stands where the front end intercepts: never inline over it.
+            kinds[k] = InterceptStubs.IsStub(handlers[k]) ? InlineForms.Kind.None : InlineForms.Classify(insns[k]);
             if (kinds[k] != InlineForms.Kind.None) InlineEmitter.DeclareRegisters(insns[k], regs);
         }
 

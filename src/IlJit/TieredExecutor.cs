@@ -16,7 +16,7 @@ namespace JitVirt.IlJit;
 /// its body with it. Events, HLT, single-step and blocks not yet decoded go through
 /// <see cref="Interpreter.Run"/> one instruction at a time.
 /// </summary>
-public sealed unsafe class TieredExecutor
+public sealed unsafe class TieredExecutor : IExecutor
 {
     readonly CpuT _cpu;
     readonly Interpreter _interpreter;

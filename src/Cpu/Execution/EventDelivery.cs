@@ -30,16 +30,17 @@ public sealed partial class Cpu
     {
         var e = PendingException;
         Pending &= ~PendingEvent.Exception;
+        if (Intercepts is { } controller && controller.TryInterceptException(this, in e)) return;
         var kind = e.IsSoftwareInterrupt ? EventKind.Software : e.IsTrap ? EventKind.Trap : EventKind.Fault;
         ulong returnRip = e.IsTrap || e.IsSoftwareInterrupt ? NextRip : Rip;
-        DeliverWithEscalation(e.Vector, e.HasErrorCode, e.ErrorCode, returnRip, kind);
+        DeliverWithEscalation(e.Vector, e.HasErrorCode, e.ErrorCode, returnRip, kind, isNmi: false);
     }
 
     /// <summary>Delivers an external interrupt (vector from the acknowledge cycle) before the instruction at RIP.</summary>
     public void DeliverExternalInterrupt(byte vector)
     {
         Halted = false;
-        DeliverWithEscalation(vector, false, 0, Rip, EventKind.External);
+        DeliverWithEscalation(vector, false, 0, Rip, EventKind.External, isNmi: false);
     }
 
     /// <summary>Delivers an NMI through vector 2 and blocks further NMIs until IRET (SDM vol.3 §7.7.1).</summary>
@@ -47,7 +48,7 @@ public sealed partial class Cpu
     {
         Halted = false;
         NmiBlocked = true;
-        DeliverWithEscalation(ExceptionVector.Nmi, false, 0, Rip, EventKind.External);
+        DeliverWithEscalation(ExceptionVector.Nmi, false, 0, Rip, EventKind.External, isNmi: true);
     }
 
     /// <summary>Exception classes for the double-fault rules (SDM vol.3 §7.15, Interrupt 8, Table 7-4).</summary>
@@ -72,8 +73,12 @@ public sealed partial class Cpu
     /// fault then contributory/page fault → #DF(0); any fault while delivering #DF → shutdown
     /// (triple fault). The second exception's saved RIP is that of the instruction at which the
     /// first event was taken (<see cref="Rip"/>), as nothing of the first delivery was committed.
+    /// Under a front end, an exception raised during delivery is first offered to
+    /// <see cref="IInterceptController.TryInterceptException"/> with <see cref="EventInDelivery"/>
+    /// describing the interrupted event (AMD APM vol.2 §15.7.2 EXITINTINFO; SDM vol.3C §28.2.4
+    /// IDT-vectoring information).
     /// </summary>
-    void DeliverWithEscalation(byte vector, bool hasErrorCode, uint errorCode, ulong returnRip, EventKind kind)
+    void DeliverWithEscalation(byte vector, bool hasErrorCode, uint errorCode, ulong returnRip, EventKind kind, bool isNmi)
     {
         InterruptShadow = false;
         // Escalation ends in at most three deliveries (event, #DF, shutdown); the bound guards
@@ -81,10 +86,13 @@ public sealed partial class Cpu
         for (int attempt = 0; ; attempt++)
         {
             if (attempt == 8) { Shutdown(); return; }
+            EventInDelivery = new Virtualization.EventInDelivery(true, vector, kind, isNmi, hasErrorCode, errorCode);
             DeliverEvent(vector, hasErrorCode, errorCode, returnRip, kind);
-            if ((Pending & PendingEvent.Exception) == 0) return;
+            if ((Pending & PendingEvent.Exception) == 0) { EventInDelivery = default; return; }
             var second = PendingException;
             Pending &= ~PendingEvent.Exception;
+            if (Intercepts is { } controller && controller.TryInterceptException(this, in second)) { EventInDelivery = default; return; }
+            EventInDelivery = default;
             var first = Classify(vector, kind);
             var next = Classify(second.Vector, EventKind.Fault);
             if (first == ExceptionClass.DoubleFault)
@@ -98,6 +106,10 @@ public sealed partial class Cpu
                 vector = ExceptionVector.DoubleFault;
                 hasErrorCode = true;
                 errorCode = 0;
+                // A #DF formed here is a new exception: under a front end it may exit too (the
+                // interrupted event is then lost, as on hardware: APM §15.7.2, SDM §28.2.4).
+                var df = new PendingExceptionInfo { Vector = vector, HasErrorCode = true, ErrorCode = 0 };
+                if (Intercepts is { } c2 && c2.TryInterceptException(this, in df)) return;
             }
             else
             {
@@ -106,6 +118,7 @@ public sealed partial class Cpu
                 errorCode = second.ErrorCode;
             }
             kind = EventKind.Fault;
+            isNmi = false;
             returnRip = Rip;
         }
     }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Iced.Intel;
 using JitVirt.Cpu.Memory;
 using JitVirt.Cpu.State;
+using JitVirt.Cpu.Virtualization;
 using JitVirt.Frontend;
 
 namespace JitVirt.Cpu.Execution;
@@ -12,7 +13,7 @@ namespace JitVirt.Cpu.Execution;
 /// instructions it only tests <see cref="Cpu.Pending"/>; everything unusual (faults, mode changes,
 /// code writes, interrupts, HLT) sets a bit there.
 /// </summary>
-public sealed unsafe class Interpreter
+public sealed unsafe class Interpreter : IExecutor
 {
     readonly Cpu _cpu;
     readonly BlockDecoder _decoder = new();
@@ -26,7 +27,14 @@ public sealed unsafe class Interpreter
         HandlerTable.EnsureInitialized();
         cpu.CodeFrameInvalidated += Blocks.InvalidateFrame;
         cpu.TlbFlushed += Blocks.FlushJumpCache;
+        cpu.TranslatedCodeInvalidated += Blocks.Clear;
     }
+
+    /// <summary>
+    /// Set when an interrupt check found the interrupt shadow up (STI, MOV SS): the inputs are looked
+    /// at again right after the next instruction, when the shadow has gone (SDM vol.3 §7.8.3).
+    /// </summary>
+    bool _recheckInterruptsAfterNext;
 
     /// <summary>Runs until <paramref name="maxInstructions"/> have retired or something stops the processor.</summary>
     public StopReason Run(long maxInstructions)
@@ -51,6 +59,7 @@ public sealed unsafe class Interpreter
             var block = FindBlock();
             if (block is null) continue; // the fetch faulted; the fault is pending
             if ((cpu.RflagsStatic & Rflags.TF) != 0) RunSingleStep(block);
+            else if (_recheckInterruptsAfterNext) RunOneThenRecheck(block);
             else RunBlock(block, budgetEnd);
         }
         return StopReason.BudgetExhausted;
@@ -114,6 +123,15 @@ public sealed unsafe class Interpreter
         }
     }
 
+    /// <summary>The instruction under an interrupt shadow, then a fresh look at the interrupt inputs.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    void RunOneThenRecheck(DecodedBlock block)
+    {
+        _recheckInterruptsAfterNext = false;
+        RunBlock(block, _cpu.InstructionsRetired + 1);
+        _cpu.Pending |= PendingEvent.InterruptCheck;
+    }
+
     /// <summary>EFLAGS.TF was set when the instruction began: after it completes, a single-step #DB trap (SDM vol.3 §18.3.1.4).</summary>
     void RunSingleStep(DecodedBlock block)
     {
@@ -163,6 +181,9 @@ public sealed unsafe class Interpreter
     bool TryDeliverInterrupt()
     {
         var cpu = _cpu;
+        if (cpu.InterruptShadow) _recheckInterruptsAfterNext = true;
+        // Under a front end, interrupts are its business: it takes INTR/VINTR exits and injects.
+        if (cpu.Intercepts is { } controller) return controller.OnInterruptCheck(cpu);
         var src = cpu.Interrupts;
         if (src is null || cpu.InterruptShadow) return false;
         if (src.HasPendingNmi && !cpu.NmiBlocked)
@@ -179,6 +200,11 @@ public sealed unsafe class Interpreter
 
     bool TryWakeFromHalt()
     {
+        if (_cpu.Intercepts is { } controller)
+        {
+            controller.OnInterruptCheck(_cpu);
+            return !_cpu.Halted;
+        }
         var src = _cpu.Interrupts;
         if (src is null) return false;
         if ((src.HasPendingNmi && !_cpu.NmiBlocked) || (_cpu.InterruptFlag && src.HasPendingInterrupt))
@@ -268,7 +294,9 @@ public sealed unsafe class Interpreter
         for (int k = 0; k < handlers.Length; k++)
         {
             var insn = block.Instructions[k];
-            handlers[k] = insn.IsInvalid ? (nint)(delegate*<Cpu, in Instruction, void>)&InvalidInstruction : (nint)HandlerTable.Handlers[(int)insn.Code];
+            handlers[k] = insn.IsInvalid ? (nint)(delegate*<Cpu, in Instruction, void>)&InvalidInstruction
+                : cpu.Intercepts is { } controller && controller.MayIntercept(in insn) ? InterceptStubs.For(in insn)
+                : (nint)HandlerTable.Handlers[(int)insn.Code];
         }
         block.Handlers = handlers;
         cpu.ProtectCodeFrame(block.FirstPhysicalPage);
