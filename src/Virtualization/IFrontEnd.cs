@@ -19,6 +19,10 @@ public interface IFrontEnd
     /// <summary>Runs the guest for at most <paramref name="instructionBudget"/> instructions (see <see cref="StopReason"/>).</summary>
     StopReason Run(long instructionBudget);
 
-    /// <summary>The machine reset the processor: rebuild the control structure for a guest at the reset vector.</summary>
+    /// <summary>
+    /// The machine (a reset, a loader) wrote a fresh architectural state into the <see cref="JitVirt.Cpu.Cpu"/>:
+    /// take it as the guest's state, as KVM_SET_REGS/KVM_SET_SREGS did (build the VMCB or VMCS from it,
+    /// clear pending events, new ASID/VPID generation).
+    /// </summary>
     void Reset();
 }

@@ -16,6 +16,9 @@ public interface IVcpu
     /// nothing to wake it, a triple fault, or <see cref="JitVirt.Cpu.Cpu.RequestExit"/> from a device.
     /// </summary>
     VcpuExit Run(long instructionBudget);
+
+    /// <summary>The machine reset the processor (or is about to load an image into it).</summary>
+    void OnReset() { }
 }
 
 /// <summary>Why <see cref="IVcpu.Run"/> returned.</summary>

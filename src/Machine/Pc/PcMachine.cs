@@ -209,6 +209,7 @@ public sealed partial class PcMachine : IDisposable
         _a20.Apply();
         WriteFirmwareTables();
         BootImage?.Load(this);
+        Vcpu?.OnReset();
     }
 
     /// <summary>
