@@ -7,4 +7,6 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 using var stdout = Console.OpenStandardOutput();
-return JitVirtCli.Run(args, stdout, Console.Error, cancel.Token);
+// Buffered: --trace can write a line per exit. JitVirtCli flushes it before each run and on every way out.
+using var stderr = new StreamWriter(Console.OpenStandardError(), bufferSize: 1 << 16) { AutoFlush = false };
+return JitVirtCli.Run(args, stdout, stderr, cancel.Token);

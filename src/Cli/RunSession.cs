@@ -83,6 +83,7 @@ public sealed class RunSession
         if (trace is not null && frontEnd is not null && frontEnd is not IExitTraceSource)
             _stderr.WriteLine($"jitvirt: note: front end '{frontEnd.Name}' reports no tracepoints");
         machine.Boot(launch.Image);
+        _stderr.Flush(); // the notes above appear before the guest starts
 
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
