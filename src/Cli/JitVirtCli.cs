@@ -23,11 +23,11 @@ public static class JitVirtCli
         $"{CliExitCodes.Timeout} --timeout expired; {CliExitCodes.Cancelled} interrupted.";
 
     /// <summary>Runs the command line; guest console bytes go to <paramref name="stdout"/>, diagnostics to <paramref name="stderr"/>.</summary>
-    public static int Run(string[] args, Stream stdout, TextWriter stderr, CancellationToken cancellationToken = default, FrontEndCatalog? catalog = null)
+    public static int Run(string[] args, Stream stdout, TextWriter stderr, CancellationToken cancellationToken = default, FrontEndCatalog? catalog = null, bool interactive = false)
     {
         try
         {
-            return Parse(args, stdout, stderr, cancellationToken, catalog ?? FrontEndCatalog.Builtin);
+            return Parse(args, stdout, stderr, cancellationToken, catalog ?? FrontEndCatalog.Builtin, interactive);
         }
         catch (UsageException e)
         {
@@ -52,7 +52,7 @@ public static class JitVirtCli
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
-    private static int Parse(string[] args, Stream stdout, TextWriter stderr, CancellationToken cancellationToken, FrontEndCatalog catalog)
+    private static int Parse(string[] args, Stream stdout, TextWriter stderr, CancellationToken cancellationToken, FrontEndCatalog catalog, bool interactive)
     {
         var root = new RootCommand("JitVirt, an x86-64 PC emulator. Without arguments it boots the built-in demo guest.\n" + ExitStatusHelp);
         var rootOptions = new RunOptions();
@@ -66,8 +66,8 @@ public static class JitVirtCli
         compareOptions.AddTo(compare);
         root.Subcommands.Add(run);
         root.Subcommands.Add(compare);
-        root.SetAction(result => ExecuteRun(result, rootOptions, args, stdout, stderr, catalog, cancellationToken));
-        run.SetAction(result => ExecuteRun(result, runOptions, args, stdout, stderr, catalog, cancellationToken));
+        root.SetAction(result => ExecuteRun(result, rootOptions, args, stdout, stderr, catalog, interactive, cancellationToken));
+        run.SetAction(result => ExecuteRun(result, runOptions, args, stdout, stderr, catalog, interactive, cancellationToken));
         compare.SetAction(result => ExecuteCompare(result, compareOptions, args, stdout, stderr, catalog, cancellationToken));
 
         var parsed = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false });
@@ -76,10 +76,10 @@ public static class JitVirtCli
         return parsed.Invoke(new InvocationConfiguration { Output = helpWriter, Error = stderr, EnableDefaultExceptionHandler = false });
     }
 
-    private static int ExecuteRun(ParseResult result, RunOptions options, string[] args, Stream stdout, TextWriter stderr, FrontEndCatalog catalog, CancellationToken cancellationToken)
+    private static int ExecuteRun(ParseResult result, RunOptions options, string[] args, Stream stdout, TextWriter stderr, FrontEndCatalog catalog, bool interactive, CancellationToken cancellationToken)
     {
         var settings = RunSettings.From(result, options);
-        var session = new RunSession(result, options, args, stdout, stderr, catalog);
+        var session = new RunSession(result, options, args, stdout, stderr, catalog) { Interactive = interactive };
         var (record, status) = session.Execute(settings, cancellationToken);
         Report(session.Outcome!, session.Launch!, stderr);
         if (settings.Stats)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using JitVirt.Cli.Reports;
+using JitVirt.Cli.Status;
 using JitVirt.Cli.Trace;
 using JitVirt.Cpu.Execution;
 using JitVirt.Machine.Pc;
@@ -36,6 +37,9 @@ public sealed class RunSession
     public string? VmOverride { get; init; }
     public bool DropConsoleUnlessSerialGiven { get; init; }
 
+    /// <summary>stdout and stderr are a terminal: show a live status line (never with --trace, whose lines share stderr).</summary>
+    public bool Interactive { get; init; }
+
     public LaunchPlan? Launch { get; private set; }
 
     public (RunRecord Record, int Status) Execute(RunSettings settings, CancellationToken cancellationToken)
@@ -53,6 +57,15 @@ public sealed class RunSession
         PcMachine? machineRef = null;
         ConsoleTaps? taps = null;
         var config = launch.Config;
+        LiveStatus? liveStatus = null;
+        IFrontEnd? frontEnd = null;
+        if (Interactive && settings.Trace == KvmTraceEvents.None)
+        {
+            liveStatus = new LiveStatus(_stderr, factory is null ? "interpreter" : vm!,
+                () => machineRef?.Cpu.InstructionsRetired ?? 0, () => frontEnd?.Exits.Total ?? 0);
+            config = WithStdoutThrough(config, new GuestConsoleGate(_stdout, liveStatus));
+        }
+        using var statusLifetime = liveStatus;
         if (settings.Until is { } marker)
         {
             (config, taps) = ConsoleTaps.Attach(config, marker, () =>
@@ -65,7 +78,6 @@ public sealed class RunSession
 
         var trace = settings.Trace != KvmTraceEvents.None ? new KvmTraceLog(_stderr, settings.Trace) : null;
         IExecutor? executor = null;
-        IFrontEnd? frontEnd = null;
         Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory = factory is null ? null : cpu =>
         {
             executor = new Interpreter(cpu);
@@ -87,7 +99,9 @@ public sealed class RunSession
 
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        liveStatus?.Start();
         var outcome = machine.Run(stop.Token, launch.Timeout);
+        liveStatus?.Dispose();
         process.Refresh();
         var cpuTime = process.TotalProcessorTime - cpuBefore;
         _stderr.Flush();
@@ -116,6 +130,16 @@ public sealed class RunSession
         if (settings.DumpCpuReset && outcome.Outcome == RunOutcome.Shutdown) _stderr.Write(CpuResetDump.Format(machine.Cpu));
         Outcome = outcome;
         return (record, status);
+    }
+
+    /// <summary>Routes the consoles that write to stdout through <paramref name="gate"/>.</summary>
+    private MachineConfig WithStdoutThrough(MachineConfig config, Stream gate)
+    {
+        OutputTarget? Route(OutputTarget? t) => t is OutputTarget.StreamTarget s && ReferenceEquals(s.Stream, _stdout) ? OutputTarget.ToStream(gate, s.FlushEachLine) : t;
+        var serial = Route(config.Serial)!;
+        // Keep one target object when both consoles write to stdout, so the machine still shares one writer.
+        var debugConsole = config.DebugConsole is not null && config.DebugConsole.Equals(config.Serial) ? serial : Route(config.DebugConsole);
+        return config with { Serial = serial, DebugConsole = debugConsole };
     }
 
     /// <summary>The machine's own result of the last <see cref="Execute"/>.</summary>
