@@ -120,3 +120,39 @@ public class RunFlagTests
         Assert.StartsWith("JitVirt demo: CPUID vendor=", r.Stdout);
     }
 }
+
+/// <summary>The guest console survives the remaining ways out: a host error with a file console, and an interrupt.</summary>
+public class ConsoleKeptTests
+{
+    [Fact]
+    public void HostErrorWithSerialFileKeepsTheFile()
+    {
+        using var kernel = new TempFile(Guests.PrintThenSpin("into the file, then the host fails\n"));
+        using var serial = new TempFile();
+        var r = Run(FakeFrontEnd.Catalog(throwAfterRuns: 1), "run", "-kernel", kernel.Path, "--vm", "vmx", "-serial", "file:" + serial.Path, "--deterministic", "--timeout", "30");
+        Assert.True(r.Status == CliExitCodes.HostError, r.ToString());
+        Assert.Equal("into the file, then the host fails\n", File.ReadAllText(serial.Path));
+    }
+
+    [Fact]
+    public void InterruptIsStatus130AndTheConsoleIsKept()
+    {
+        using var kernel = new TempFile(Guests.PrintThenSpin("until Ctrl+C\n"));
+        using var cancel = new CancellationTokenSource();
+        using var stdout = new InterruptOnOutput(cancel); // "Ctrl+C" as soon as the guest's line reaches the console
+        using var stderr = new StringWriter();
+        int status = JitVirtCli.Run(["run", "-kernel", kernel.Path, "--timeout", "30"], stdout, stderr, cancel.Token);
+        Assert.Equal(CliExitCodes.Cancelled, status);
+        Assert.Equal("until Ctrl+C\n", System.Text.Encoding.UTF8.GetString(stdout.ToArray()));
+    }
+
+    private sealed class InterruptOnOutput(CancellationTokenSource cancel) : MemoryStream
+    {
+        // MemoryStream's span overload comes back here for a derived type; only this overload is overridden.
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            base.Write(buffer, offset, count);
+            cancel.Cancel();
+        }
+    }
+}
