@@ -7,10 +7,3 @@ namespace JitVirt.Virtualization;
 /// for plain counts or a unit such as <c>ns</c> or <c>bytes</c>.
 /// </summary>
 public readonly record struct RunCounter(string Key, string Label, long Value, string Unit = "");
-
-/// <summary>Something that keeps run counters: a front end (its shadow MMU, its ASID/VPID flushes) or an executor.</summary>
-public interface IRunCounterSource
-{
-    /// <summary>The counters as they stand now; only those the source really keeps (never invented zeros).</summary>
-    IEnumerable<RunCounter> Counters();
-}

@@ -12,6 +12,7 @@ public class BadInputTests
         { ["run", "-m", "lots"], "lots" },
         { ["run", "-device", "virtio-blk"], "virtio-blk" },
         { ["run", "-serial", "tcp:1234"], "tcp:1234" },
+        { ["run", "-serial", "file:/nonexistent-dir/console.log"], "/nonexistent-dir/console.log" },
         { ["run", "--timeout", "-3"], "--timeout" },
         { ["run", "--timeout", "soon"], "soon" },
         { ["run", "--vm", "kvm"], "kvm" },
