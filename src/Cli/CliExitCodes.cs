@@ -6,7 +6,7 @@ namespace JitVirt.Cli;
 /// </summary>
 public static class CliExitCodes
 {
-    /// <summary>ACPI power-off, or a reset under -no-reboot (QEMU exits 0 for both).</summary>
+    /// <summary>ACPI power-off, a reset under -no-reboot (QEMU exits 0 for both), or the --until marker seen.</summary>
     public const int Success = 0;
     /// <summary>Bad command line or input: unknown option, missing or unreadable image, bad size.</summary>
     public const int Usage = 2;
@@ -16,6 +16,8 @@ public static class CliExitCodes
     public const int Halted = 114;
     /// <summary>Triple fault under -no-reboot.</summary>
     public const int TripleFault = 116;
+    /// <summary>jitvirt compare: the two front ends ended the run differently (outcome or status).</summary>
+    public const int CompareMismatch = 118;
     /// <summary>--timeout expired (the coreutils timeout(1) convention).</summary>
     public const int Timeout = 124;
     /// <summary>Interrupted (Ctrl+C): 128 + SIGINT.</summary>

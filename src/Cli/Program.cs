@@ -7,4 +7,8 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 using var stdout = Console.OpenStandardOutput();
-return JitVirtCli.Run(args, stdout, Console.Error, cancel.Token);
+// Buffered: --trace can write a line per exit. JitVirtCli flushes it before each run and on every way out.
+using var stderr = new StreamWriter(Console.OpenStandardError(), bufferSize: 1 << 16) { AutoFlush = false };
+// A live status line only when both streams are a terminal: piped or redirected, stdout is the guest console alone.
+bool interactive = !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+return JitVirtCli.Run(args, stdout, stderr, cancel.Token, interactive: interactive);

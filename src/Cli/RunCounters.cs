@@ -1,0 +1,42 @@
+using JitVirt.Cpu.Execution;
+using JitVirt.IlJit;
+using JitVirt.Machine.Pc;
+using JitVirt.Mmu.Walker;
+using JitVirt.Virtualization;
+
+namespace JitVirt.Cli;
+
+/// <summary>
+/// Gathers the counters JitVirt really keeps for a run: retired instructions, the executor's block
+/// figures (decoded, invalidated; compiled regions under the IL tier), the guest page walker's walks and
+/// invalidations, instructions that raised #UD for lack of an implementation, and whatever the front end
+/// reports (<see cref="IRunCounterSource"/>: shadow MMU, TLB-tag flushes). Nothing is made up: a figure
+/// with no source is left out.
+/// </summary>
+public static class RunCounters
+{
+    public static IReadOnlyList<RunCounter> Collect(PcMachine machine, RunResult result, IExecutor? executor, IFrontEnd? frontEnd)
+    {
+        var list = new List<RunCounter> { new("guestInstructionsRetired", "guest instructions retired", result.InstructionsRetired) };
+        switch (executor ?? (machine.Vcpu as InterpreterVcpu)?.Interpreter)
+        {
+            case TieredExecutor tiered:
+                list.Add(new("regionsCompiled", "regions compiled (IL)", tiered.BlocksCompiled));
+                list.Add(new("compiledRegionRuns", "compiled region runs", tiered.CompiledBlockRuns));
+                break;
+            case Interpreter interpreter:
+                list.Add(new("blocksDecoded", "blocks decoded", interpreter.Blocks.BlocksDecoded));
+                list.Add(new("blocksInvalidated", "blocks invalidated", interpreter.Blocks.BlocksInvalidated));
+                break;
+        }
+        if (machine.Cpu.Translator is GuestPageWalker walker)
+        {
+            list.Add(new("guestPageWalks", "guest page walks", walker.Walks));
+            list.Add(new("guestTlbInvalidations", "guest TLB invalidations", walker.Invalidations));
+        }
+        long unimplemented = machine.Cpu.UnimplementedInstructions.Values.Sum();
+        list.Add(new("unimplementedInstructions", "unimplemented instructions (#UD)", unimplemented));
+        if (frontEnd is IRunCounterSource source) list.AddRange(source.Counters());
+        return list;
+    }
+}

@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Diagnostics;
+using JitVirt.Cli.Reports;
+using JitVirt.Cli.Status;
+using JitVirt.Cli.Trace;
+using JitVirt.Cpu.Execution;
+using JitVirt.Machine.Pc;
+using JitVirt.Virtualization;
+
+namespace JitVirt.Cli;
+
+/// <summary>
+/// One guest run from a parsed command line: build the machine (with the front end <c>--vm</c> names),
+/// wire the observers (--until, --trace, exit timing), run, and turn the end into a <see cref="RunRecord"/>
+/// and an exit status. The guest console is flushed by the machine on every way out.
+/// </summary>
+public sealed class RunSession
+{
+    private readonly ParseResult _result;
+    private readonly RunOptions _options;
+    private readonly string[] _arguments;
+    private readonly Stream _stdout;
+    private readonly TextWriter _stderr;
+    private readonly FrontEndCatalog _catalog;
+
+    public RunSession(ParseResult result, RunOptions options, string[] arguments, Stream stdout, TextWriter stderr, FrontEndCatalog catalog)
+    {
+        _result = result;
+        _options = options;
+        _arguments = arguments;
+        _stdout = stdout;
+        _stderr = stderr;
+        _catalog = catalog;
+    }
+
+    /// <summary>Set by <c>compare</c>: the front end to use whatever --vm says, and where the guest console goes.</summary>
+    public string? VmOverride { get; init; }
+    public bool DropConsoleUnlessSerialGiven { get; init; }
+
+    /// <summary>stdout and stderr are a terminal: show a live status line (never with --trace, whose lines share stderr).</summary>
+    public bool Interactive { get; init; }
+
+    public LaunchPlan? Launch { get; private set; }
+
+    public (RunRecord Record, int Status) Execute(RunSettings settings, CancellationToken cancellationToken)
+    {
+        var launch = LaunchPlan.From(_result, _options, _stdout);
+        if (DropConsoleUnlessSerialGiven && _result.GetValue(_options.Serial) is null)
+            launch = launch with { Config = launch.Config with { Serial = OutputTarget.None, DebugConsole = null } };
+        Launch = launch;
+        string? vm = VmOverride ?? settings.Vm;
+        FrontEndFactory? factory = vm is null ? null : _catalog.Resolve(vm);
+        if (vm is not null && factory is null)
+            _stderr.WriteLine($"jitvirt: note: front end '{vm}' is not built into this jitvirt yet; the guest runs on the interpreter vCPU");
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        PcMachine? machineRef = null;
+        ConsoleTaps? taps = null;
+        var config = launch.Config;
+        LiveStatus? liveStatus = null;
+        IFrontEnd? frontEnd = null;
+        if (Interactive && settings.Trace == KvmTraceEvents.None)
+        {
+            liveStatus = new LiveStatus(_stderr, factory is null ? "interpreter" : vm!,
+                () => machineRef?.Cpu.InstructionsRetired ?? 0, () => frontEnd?.Exits.Total ?? 0);
+            config = WithStdoutThrough(config, new GuestConsoleGate(_stdout, liveStatus));
+        }
+        using var statusLifetime = liveStatus;
+        if (settings.Until is { } marker)
+        {
+            (config, taps) = ConsoleTaps.Attach(config, marker, () =>
+            {
+                stop.Cancel();
+                machineRef?.Cpu.RequestExit();
+            });
+        }
+        using var tapsLifetime = taps;
+
+        var trace = settings.Trace != KvmTraceEvents.None ? new KvmTraceLog(_stderr, settings.Trace) : null;
+        IExecutor? executor = null;
+        Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory = factory is null ? null : cpu =>
+        {
+            executor = new Interpreter(cpu);
+            frontEnd = factory(cpu, executor);
+            frontEnd.Exits.Timing = settings.TimeExits;
+            if (trace is not null && frontEnd is IExitTraceSource source) source.Tracer = trace;
+            return new FrontEndVcpu(cpu, frontEnd);
+        };
+        if (trace is not null && factory is null)
+            _stderr.WriteLine("jitvirt: note: --trace has no effect without a front end (--vm svm or vmx)");
+
+        using var machine = new PcMachine(config, vcpuFactory);
+        machineRef = machine;
+        if (trace is not null) trace.ClockNanoseconds = () => machine.Clock.NowNanoseconds;
+        if (trace is not null && frontEnd is not null && frontEnd is not IExitTraceSource)
+            _stderr.WriteLine($"jitvirt: note: front end '{frontEnd.Name}' reports no tracepoints");
+        machine.Boot(launch.Image);
+        _stderr.Flush(); // the notes above appear before the guest starts
+
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        liveStatus?.Start();
+        var outcome = machine.Run(stop.Token, launch.Timeout);
+        liveStatus?.Dispose();
+        process.Refresh();
+        var cpuTime = process.TotalProcessorTime - cpuBefore;
+        _stderr.Flush();
+
+        bool markerSeen = taps?.Seen ?? false;
+        bool stoppedByMarker = markerSeen && outcome.Outcome == RunOutcome.Cancelled && !cancellationToken.IsCancellationRequested;
+        int status = stoppedByMarker ? CliExitCodes.Success : JitVirtCli.ExitCodeOf(outcome);
+        var record = new RunRecord
+        {
+            Configuration = Configuration(launch, settings, vm, frontEnd),
+            End = new RunEnd
+            {
+                Kind = stoppedByMarker ? "Marker" : outcome.Outcome.ToString(),
+                ExitStatus = status,
+                GuestExitCode = outcome.Outcome == RunOutcome.DebugExit ? outcome.ExitStatus >> 1 : null,
+                MarkerSeen = markerSeen,
+                Shutdown = outcome.Outcome == RunOutcome.Shutdown,
+                Timeout = outcome.Outcome == RunOutcome.Timeout,
+                Message = outcome.Message,
+            },
+            WallSeconds = outcome.WallTime.TotalSeconds,
+            CpuSeconds = cpuTime.TotalSeconds,
+            Exits = frontEnd?.Exits.Snapshot().ToArray() ?? [],
+            Counters = RunCounters.Collect(machine, outcome, executor, frontEnd),
+        };
+        if (settings.DumpCpuReset && outcome.Outcome == RunOutcome.Shutdown) _stderr.Write(CpuResetDump.Format(machine.Cpu));
+        Outcome = outcome;
+        return (record, status);
+    }
+
+    /// <summary>Routes the consoles that write to stdout through <paramref name="gate"/>.</summary>
+    private MachineConfig WithStdoutThrough(MachineConfig config, Stream gate)
+    {
+        OutputTarget? Route(OutputTarget? t) => t is OutputTarget.StreamTarget s && ReferenceEquals(s.Stream, _stdout) ? OutputTarget.ToStream(gate, s.FlushEachLine) : t;
+        var serial = Route(config.Serial)!;
+        // Keep one target object when both consoles write to stdout, so the machine still shares one writer.
+        var debugConsole = config.DebugConsole is not null && config.DebugConsole.Equals(config.Serial) ? serial : Route(config.DebugConsole);
+        return config with { Serial = serial, DebugConsole = debugConsole };
+    }
+
+    /// <summary>The machine's own result of the last <see cref="Execute"/>.</summary>
+    public RunResult? Outcome { get; private set; }
+
+    private RunConfiguration Configuration(LaunchPlan launch, RunSettings settings, string? vm, IFrontEnd? frontEnd) => new()
+    {
+        Arguments = _arguments,
+        Vm = vm,
+        FrontEnd = frontEnd?.Name,
+        Demo = launch.IsDemo,
+        Kernel = _result.GetValue(_options.Kernel),
+        Initrd = _result.GetValue(_options.Initrd),
+        Bios = _result.GetValue(_options.Bios),
+        Append = _result.GetValue(_options.Append),
+        MemoryBytes = launch.Config.RamBytes,
+        Devices = _result.GetValue(_options.Device) ?? [],
+        Deterministic = launch.Config.Deterministic,
+        NoReboot = launch.Config.NoReboot,
+        TimeoutSeconds = launch.Timeout?.TotalSeconds,
+        Until = settings.Until,
+    };
+}
