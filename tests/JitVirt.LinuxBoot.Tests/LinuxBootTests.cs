@@ -32,6 +32,21 @@ public class LinuxBootTests(ITestOutputHelper output)
         Assert.True(boot.Console.Contains("reboot: Restarting system", StringComparison.Ordinal), boot.Describe("the reset should come from reboot -f"));
     }
 
+    /// <summary>
+    /// The shape of the final acceptance: ACPI tables, the local APIC and the I/O APIC in use (symmetric I/O
+    /// mode), and /init's "poweroff -f" ending in ACPI soft-off (SLP_TYP S5 with SLP_EN in PM1a_CNT).
+    /// </summary>
+    [LinuxGuestFact]
+    public void BootsToInitWithAcpiAndApicsAndPowersOff()
+    {
+        var boot = Boot("console=ttyS0 panic=-1 jvexit=poweroff");
+        Assert.True(boot.Result.Outcome == RunOutcome.PowerOff, boot.Describe("the guest should power off through ACPI"));
+        Assert.True(boot.Console.Contains(LinuxGuest.Marker + " uptime:", StringComparison.Ordinal), boot.Describe("no boot marker"));
+        Assert.False(boot.Console.Contains("Kernel panic", StringComparison.Ordinal), boot.Describe("kernel panic"));
+        Assert.True(boot.Console.Contains("APIC: Switch to symmetric I/O mode setup", StringComparison.Ordinal), boot.Describe("the I/O APIC should be in use"));
+        Assert.False(boot.Console.Contains("ACPI Error", StringComparison.Ordinal), boot.Describe("ACPICA reported an error"));
+    }
+
     private LinuxBoot Boot(string commandLine)
     {
         using var serial = new MemoryStream();
@@ -52,7 +67,8 @@ public class LinuxBootTests(ITestOutputHelper output)
             result = machine.Run(timeout: BootTimeout);
         }
         var boot = new LinuxBoot(result, Encoding.Latin1.GetString(serial.ToArray()));
-        output.WriteLine(boot.Describe($"-append \"{commandLine}\""));
+        output.WriteLine($"-append \"{commandLine}\": {result} in {result.WallTime.TotalSeconds:F0} s");
+        output.WriteLine(boot.Console);
         return boot;
     }
 
