@@ -131,6 +131,59 @@ public sealed class LinuxLoaderTests
         Assert.False(cpu.InterruptFlag);
     }
 
+    [Theory]
+    [InlineData(0x0000_1000ul, WriteBack)]      // conventional memory
+    [InlineData(0x0009_F000ul, WriteBack)]
+    [InlineData(0x000B_8000ul, Uncacheable)]    // VGA text buffer in the A0000h-BFFFFh window
+    [InlineData(0x000F_0000ul, WriteBack)]      // BIOS area (ROM shadow in RAM)
+    [InlineData(0x0100_0000ul, WriteBack)]      // the kernel
+    [InlineData(0xDFFF_F000ul, WriteBack)]      // last page below the PCI hole
+    [InlineData(0xE000_0000ul, Uncacheable)]    // PCI hole
+    [InlineData(0xFEE0_0000ul, Uncacheable)]    // local APIC
+    [InlineData(0xFFFF_F000ul, Uncacheable)]
+    [InlineData(0x1_0000_0000ul, WriteBack)]    // above 4 GiB: the default type
+    public void KernelIsEnteredWithTheMtrrsABiosWouldHaveSet(ulong address, int expectedType)
+    {
+        var image = LinuxLoader.Load(BzImage(), Memory);
+        using var physical = new PhysicalMemory(Ram);
+        var cpu = new JitVirt.Cpu.Cpu(physical, new IdentityTranslator());
+        image.Boot(cpu);
+        Assert.Equal(expectedType, MemoryType(cpu, address));
+    }
+
+    private const int Uncacheable = 0, WriteBack = 6;
+
+    /// <summary>The memory type the MTRRs give a physical address, following SDM vol.3 §13.11.2-§13.11.4.1.</summary>
+    private static int MemoryType(JitVirt.Cpu.Cpu cpu, ulong address)
+    {
+        ulong Read(uint msr) { Assert.True(cpu.Msrs.TryRead(msr, out ulong v)); return v; }
+        ulong defType = Read(0x2FF);
+        if ((defType & (1ul << 11)) == 0) return Uncacheable;                  // E clear: all UC
+        if (address < 0x10_0000 && (defType & (1ul << 10)) != 0)               // FE: fixed ranges below 1 MiB
+        {
+            (uint msr, int field) = address switch
+            {
+                < 0x8_0000 => (0x250u, (int)(address >> 16)),                     // 8 x 64 KiB
+                < 0xA_0000 => (0x258u, (int)((address - 0x8_0000) >> 14)),        // 8 x 16 KiB
+                < 0xC_0000 => (0x259u, (int)((address - 0xA_0000) >> 14)),
+                _ => (0x268u + (uint)((address - 0xC_0000) >> 15), (int)((address & 0x7FFF) >> 12)), // 8 MSRs of 8 x 4 KiB
+            };
+            return (int)((Read(msr) >> (8 * field)) & 0xFF);
+        }
+        int? type = null;
+        int variableRanges = (int)(Read(0xFE) & 0xFF);                          // IA32_MTRRCAP.VCNT
+        for (int n = 0; n < variableRanges; n++)
+        {
+            ulong physBase = Read(0x200 + 2 * (uint)n), physMask = Read(0x201 + 2 * (uint)n);
+            if ((physMask & (1ul << 11)) == 0) continue;
+            ulong mask = physMask & ~0xFFFul;
+            if ((address & mask) != (physBase & mask)) continue;
+            int t = (int)(physBase & 0xFF);
+            type = type is null || t == Uncacheable ? t : type;                // overlaps: UC wins (§13.11.4.1)
+        }
+        return type ?? (int)(defType & 0xFF);
+    }
+
     // ---- malformed images ----
 
     [Fact]

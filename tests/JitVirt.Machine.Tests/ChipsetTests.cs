@@ -53,6 +53,28 @@ public class ChipsetTests
     }
 
     [Fact]
+    public void I8042EveryByteOfAMultiByteAnswerRaisesItsOwnInterrupt()
+    {
+        // READ ID (F2h) answers ACK FAh, then the MF2 ID ABh 83h. IRQ1 is edge-triggered at the 8259, so each
+        // byte needs a rising edge of its own, as when the 8042 refills its one-byte output buffer.
+        var irq = new RecordingLine();
+        var kbc = NewKeyboardController(irq); // power-on command byte: keyboard interrupt enabled
+        kbc.WritePort(0x60, 1, 0xF2);
+        Assert.True(irq.Level);
+        Assert.Equal(1, irq.RisingEdges);
+        Assert.Equal(0xFAu, kbc.ReadPort(0x60, 1));
+        Assert.True(irq.Level);
+        Assert.Equal(2, irq.RisingEdges);
+        Assert.Equal(0xABu, kbc.ReadPort(0x60, 1));
+        Assert.Equal(3, irq.RisingEdges);
+        Assert.Equal(0x01u, kbc.ReadPort(0x64, 1) & 0x01); // OBF: the last byte is waiting
+        Assert.Equal(0x83u, kbc.ReadPort(0x60, 1));
+        Assert.False(irq.Level);
+        Assert.Equal(3, irq.RisingEdges);
+        Assert.Equal(0x00u, kbc.ReadPort(0x64, 1) & 0x01);
+    }
+
+    [Fact]
     public void I8042PulseResetAndOutputPort()
     {
         var kbc = NewKeyboardController();

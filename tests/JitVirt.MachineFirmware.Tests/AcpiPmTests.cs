@@ -70,6 +70,19 @@ public sealed class AcpiPmTests
     }
 
     [Fact]
+    public void GlobalLockEnableReadsBackAsWritten()
+    {
+        // PM1_EN bit 5 is GBL_EN (ACPI 6.x Table 4.17), read/write; ACPICA writes it and checks the read-back.
+        const uint gblEn = 1u << 5;
+        _pm.WritePort(0x602, 2, gblEn);
+        Assert.Equal(gblEn, _pm.ReadPort(0x602, 2));
+        Assert.Equal(gblEn << 16, _pm.ReadPort(0x600, 4) & (gblEn << 16)); // the dword view of PM1_STS:PM1_EN
+        Assert.False(_sci.Level);                        // GBL_STS is never set: no SCI from the enable alone
+        _pm.WritePort(0x602, 2, 0);
+        Assert.Equal(0u, _pm.ReadPort(0x602, 2));
+    }
+
+    [Fact]
     public void TimerStatusSetsWhenBit23Toggles()
     {
         Assert.Equal(0u, _pm.ReadPort(0x600, 2) & 1);

@@ -109,7 +109,9 @@ public sealed class AcpiTablesTests
         Assert.Equal(0x06, fadt[128]);             // RESET_VALUE
         Assert.Equal(1, fadt[208]);                // X_PM_TMR_BLK in system I/O space
         Assert.Equal(0x608ul, BinaryPrimitives.ReadUInt64LittleEndian(fadt[212..]));
-        ulong facs = BinaryPrimitives.ReadUInt64LittleEndian(fadt[132..]);
+        // A FACS below 4 GiB is named by FIRMWARE_CTRL alone; X_FIRMWARE_CTRL must then be zero (ACPI 6.x Table 5.9).
+        Assert.Equal(0ul, BinaryPrimitives.ReadUInt64LittleEndian(fadt[132..]));
+        ulong facs = BinaryPrimitives.ReadUInt32LittleEndian(fadt[36..]);
         Assert.Equal("FACS", Encoding.ASCII.GetString(_ram, (int)facs, 4));
         Assert.Equal(0ul, facs % 64);
     }

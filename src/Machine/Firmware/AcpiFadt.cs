@@ -50,7 +50,7 @@ public static class AcpiFadt
     {
         AcpiTableHeader.Write(table, "FACP", Length, Revision, "JVRTFACP");
         table[AcpiTableHeader.Size..Length].Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(table[FirmwareCtrlOffset..], checked((uint)facsAddress));
+        WriteFacsAddress(table, facsAddress);
         BinaryPrimitives.WriteUInt32LittleEndian(table[DsdtOffset..], checked((uint)dsdtAddress));
         BinaryPrimitives.WriteUInt16LittleEndian(table[SciIntOffset..], platform.SciIrq);
         WritePmBlocks(table, platform.PmBase);
@@ -59,10 +59,20 @@ public static class AcpiFadt
         BinaryPrimitives.WriteUInt32LittleEndian(table[FlagsOffset..], Flags);
         AcpiGenericAddress.Io(platform.ResetPort, 8, AcpiGenericAddress.AccessByte).Write(table[ResetRegisterOffset..]);
         table[ResetValueOffset] = platform.ResetValue;
-        BinaryPrimitives.WriteUInt64LittleEndian(table[XFirmwareCtrlOffset..], facsAddress);
         BinaryPrimitives.WriteUInt64LittleEndian(table[XDsdtOffset..], dsdtAddress);
         AcpiTableHeader.FixChecksum(table[..Length]);
         return Length;
+    }
+
+    /// <summary>
+    /// The FACS address goes in exactly one of FIRMWARE_CTRL and X_FIRMWARE_CTRL: "If the FIRMWARE_CTRL field
+    /// contains a non zero value then this field [X_FIRMWARE_CTRL] must be zero" (ACPI 6.x §5.2.9, Table 5.9).
+    /// With both set Linux installs the FACS twice. X_FIRMWARE_CTRL is for a FACS above 4 GiB.
+    /// </summary>
+    private static void WriteFacsAddress(Span<byte> table, ulong facsAddress)
+    {
+        if (facsAddress <= uint.MaxValue) BinaryPrimitives.WriteUInt32LittleEndian(table[FirmwareCtrlOffset..], (uint)facsAddress);
+        else BinaryPrimitives.WriteUInt64LittleEndian(table[XFirmwareCtrlOffset..], facsAddress);
     }
 
     private static void WritePmBlocks(Span<byte> table, ushort pmBase)

@@ -39,6 +39,12 @@ public sealed record BootState
     public ulong Cr4 { get; init; }
     public ulong Efer { get; init; }
 
+    /// <summary>
+    /// MSRs firmware would have programmed before the handover (for example <see cref="Firmware.FirmwareMtrrs"/>),
+    /// written in order after the reset; empty for an entry at the reset vector.
+    /// </summary>
+    public IReadOnlyList<(uint Msr, ulong Value)> Msrs { get; init; } = [];
+
     /// <summary>The state the processor leaves RESET in: real mode at F000:FFF0, CS base 0xFFFF0000 (SDM vol.3 §10.1.4).</summary>
     public static BootState ResetVector { get; } = new()
     {

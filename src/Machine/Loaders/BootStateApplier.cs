@@ -8,7 +8,7 @@ public static class BootStateApplier
     /// <summary>
     /// Resets <paramref name="cpu"/> (SDM vol.3 Table 10-1), then sets the registers, the segment
     /// caches directly (no descriptor loads), GDTR, CR0/CR3/CR4/EFER and RFLAGS from
-    /// <paramref name="state"/>, recomputes the mode and drops cached translations.
+    /// <paramref name="state"/> and its firmware MSRs, recomputes the mode and drops cached translations.
     /// </summary>
     public static void Apply(JitVirt.Cpu.Cpu cpu, BootState state)
     {
@@ -39,6 +39,9 @@ public static class BootStateApplier
         cpu.Cr3 = state.Cr3;
         cpu.Cr4 = state.Cr4;
         cpu.Efer = state.Efer;
+        foreach (var (msr, value) in state.Msrs)
+            if (!cpu.Msrs.TryWrite(msr, value))
+                throw new InvalidOperationException($"boot state: the processor rejects 0x{value:X} in MSR 0x{msr:X}");
         cpu.SetRflags(state.Rflags);
         cpu.UpdateMode();
         cpu.FlushTlb();

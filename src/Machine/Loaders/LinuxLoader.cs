@@ -1,4 +1,5 @@
 using System.Text;
+using JitVirt.Machine.Firmware;
 
 namespace JitVirt.Machine.Loaders;
 
@@ -81,6 +82,8 @@ public static class LinuxLoader
             // boot.rst, 32-bit boot protocol: ESI = boot_params; EBP, EDI and EBX zero.
             entry = ProtectedModeEntry.At(load, GdtAddress) with { Rsi = ZeroPageAddress };
         }
+        // The kernel is entered as if a BIOS had run (boot.rst): with the MTRRs it would have set up.
+        entry = entry with { Msrs = FirmwareMtrrs.For(E820MemoryMapBuilder.DefaultPciHoleStart) };
         return new BootImage(writes, [], entry);
     }
 

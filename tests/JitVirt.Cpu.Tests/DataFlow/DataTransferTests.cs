@@ -107,6 +107,23 @@ public class DataTransferTests
     }
 
     [Fact]
+    public void CetHintsAreNopsWithoutCet()
+    {
+        // F3 0F 1E FA (ENDBR64), F3 0F 1E FB (ENDBR32), F3 [REX.W] 0F 1E /1 (RDSSPD/Q): reserved NOPs on a
+        // processor without CET (SDM vol.2 ENDBR64, RDSSPD/RDSSPQ), so the register RDSSP names keeps its value.
+        using var m = new TestMachine();
+        m.Load(64, 0x10000, a => { a.endbr64(); a.endbr32(); a.rdsspq(rax); a.rdsspd(ecx); a.hlt(); });
+        m.EnterLong64(0x10000, 0x8000);
+        m.Cpu.Gpr[Gpr.Rax] = 0x1122_3344_5566_7788;
+        m.Cpu.Gpr[Gpr.Rcx] = 0xFFFF_FFFF_0000_0001;
+        Assert.Equal(StopReason.Halted, m.Run(100));
+        Assert.Equal(0x1122_3344_5566_7788ul, m.Cpu.Gpr[Gpr.Rax]);
+        Assert.Equal(0xFFFF_FFFF_0000_0001ul, m.Cpu.Gpr[Gpr.Rcx]); // not even the 32-bit write's zero-extension
+        Assert.Equal(0x10000ul + 4 + 4 + 5 + 4 + 1, m.Cpu.Rip); // after the HLT: 4 + 4 + 5 (REX.W) + 4 + 1 bytes
+        Assert.Empty(m.Cpu.UnimplementedInstructions);
+    }
+
+    [Fact]
     public void UdForms_AndMultiByteNop()
     {
         using var m = new TestMachine();

@@ -94,6 +94,32 @@ public class BitTests
     }
 
     [Fact]
+    public void TzcntAndLzcntRunAsBsfAndBsrWithoutBmi1OrLzcnt()
+    {
+        // The modelled Core 2 has neither BMI1 nor LZCNT, so F3 0F BC / F3 0F BD are BSF / BSR (SDM vol.2
+        // TZCNT, LZCNT). Linux's __ffs() is "rep bsf" and must not raise #UD on such a processor.
+        using var g = new IntegerGuest(64);
+        g[G.Rbx] = 0x0000_0100_0000_0000; // bit 40 only
+        Assert.True(g.Exec(a => a.tzcnt(rax, rbx)));
+        Assert.Equal(40ul, g[G.Rax]);
+        g.AssertFlags(0, ZF);
+        Assert.True(g.Exec(a => a.lzcnt(rcx, rbx)));
+        Assert.Equal(40ul, g[G.Rcx]); // BSR: index of the highest set bit, not the 23 leading zeros LZCNT would count
+        g.AssertFlags(0, ZF);
+
+        g[G.Rax] = 0x1234_5678_9ABC_DEF0; g[G.Rbx] = 0;
+        Assert.True(g.Exec(a => a.tzcnt(rax, rbx)));
+        Assert.Equal(0x1234_5678_9ABC_DEF0ul, g[G.Rax]); // BSF with a zero source: destination kept, ZF set (TZCNT would write 64)
+        g.AssertFlags(ZF, ZF);
+
+        g.WriteMem<uint>(IntegerGuest.DataBase, 0x0001_8000);
+        Assert.True(g.Exec(a => a.tzcnt(edx, __dword_ptr[IntegerGuest.DataBase])));
+        Assert.Equal(15ul, g[G.Rdx]);
+        Assert.True(g.Exec(a => a.lzcnt(dx, __word_ptr[IntegerGuest.DataBase + 2])));
+        Assert.Equal(0ul, g[G.Rdx] & 0xFFFF); // BSR of 0001h is 0; LZCNT would give 15
+    }
+
+    [Fact]
     public void BsfBsrZeroSourceSetsZfAndKeepsDestination()
     {
         using var g = new IntegerGuest(64);

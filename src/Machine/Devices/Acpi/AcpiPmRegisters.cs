@@ -23,7 +23,13 @@ public static class AcpiPmRegisters
     public const ushort RtcStatus = 1 << 10;
     public const ushort WakeStatus = 1 << 15;
     public const ushort StatusImplemented = TimerStatus | PowerButtonStatus | SleepButtonStatus | RtcStatus | WakeStatus;
-    public const ushort EnableImplemented = TimerStatus | PowerButtonStatus | SleepButtonStatus | RtcStatus;
+    /// <summary>
+    /// PM1_EN bits that hold what is written. GBL_EN (bit 5) is read/write (PIIX4 datasheet PMEN; ACPI 6.x
+    /// Table 4.17) although no firmware here ever sets GBL_STS: ACPICA enables the global-lock event at
+    /// start-up and reads the bit back, and a bit that reads 0 makes it report "No response from Global
+    /// Lock hardware" and give up the lock.
+    /// </summary>
+    public const ushort EnableImplemented = TimerStatus | GlobalStatus | PowerButtonStatus | SleepButtonStatus | RtcStatus;
 
     /// <summary>PM1_CNT bits (ACPI 6.x §4.8.4.2.1 Table 4.18).</summary>
     public const ushort SciEnable = 1 << 0;

@@ -37,6 +37,7 @@ public sealed class I8042Controller(IInterruptLine keyboardIrq, Action resetRequ
         if (State.Output.Count == 0) return 0; // an empty output buffer keeps its last value; 0 is as good
         byte value = State.Output.Dequeue();
         if (State.Output.Count == 0) State.Status &= unchecked((byte)~StatusOutputFull);
+        else DropIrqBetweenBytes();
         UpdateIrq();
         return value;
     }
@@ -118,6 +119,20 @@ public sealed class I8042Controller(IInterruptLine keyboardIrq, Action resetRequ
     {
         State.Output.Enqueue(value);
         State.Status |= StatusOutputFull;
+    }
+
+    /// <summary>
+    /// The 8042's output buffer holds one byte: reading it clears OBF and IRQ1 falls, and the next byte from
+    /// the keyboard sets OBF and raises IRQ1 again (IBM PC/AT Technical Reference, keyboard controller). The
+    /// ISA line is edge-triggered at the 8259, so a multi-byte answer (ACK, then AB 83h for READ ID) must
+    /// give one rising edge per byte; a level held high across the bytes is seen once, and Linux's atkbd
+    /// then times out waiting for the ID and registers no keyboard.
+    /// </summary>
+    private void DropIrqBetweenBytes()
+    {
+        if (!_irqLevel) return;
+        _irqLevel = false;
+        keyboardIrq.SetLevel(false);
     }
 
     private void UpdateIrq()

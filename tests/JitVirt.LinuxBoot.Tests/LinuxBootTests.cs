@@ -1,0 +1,85 @@
+using System.Text;
+using Xunit.Abstractions;
+using JitVirt.Machine.Loaders;
+using JitVirt.Machine.Pc;
+
+namespace JitVirt.LinuxBoot.Tests;
+
+/// <summary>
+/// Boots Debian's stock Linux kernel (issue 11) to its busybox /init and checks the marker /init prints.
+/// Slow (billions of guest instructions: the XZ decompressor alone retires about 4.5 billion), so CI runs
+/// the category once: <c>dotnet test tests/JitVirt.LinuxBoot.Tests -c Release --filter Category=LinuxBoot</c>.
+/// </summary>
+[Trait("Category", "LinuxBoot")]
+public class LinuxBootTests(ITestOutputHelper output)
+{
+    /// <summary>Wall-time limit per boot: far above the few minutes a loaded CI host needs.</summary>
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// First milestone: nothing but the 8259 PIC, 8254 PIT, 16550 UART, MC146818 RTC and the i8042 reset
+    /// line. /init runs "reboot -f", which without ACPI resets through the keyboard controller (or CF9h), and
+    /// under <see cref="MachineConfig.NoReboot"/> that ends the run. panic=-1 turns a panic into a reset as
+    /// well, so the console text decides between the two.
+    /// </summary>
+    [LinuxGuestFact]
+    public void BootsToInitWithLegacyDevicesOnly()
+    {
+        var boot = Boot("console=ttyS0 acpi=off noapic nolapic panic=-1 jvexit=reboot");
+        Assert.True(boot.Result.Outcome == RunOutcome.Reset, boot.Describe("the guest should reset the machine at the end"));
+        Assert.True(boot.Console.Contains(LinuxGuest.Marker + " uptime:", StringComparison.Ordinal), boot.Describe("no boot marker"));
+        Assert.False(boot.Console.Contains("Kernel panic", StringComparison.Ordinal), boot.Describe("kernel panic"));
+        Assert.True(boot.Console.Contains("reboot: Restarting system", StringComparison.Ordinal), boot.Describe("the reset should come from reboot -f"));
+    }
+
+    /// <summary>
+    /// The shape of the final acceptance: ACPI tables, the local APIC and the I/O APIC in use (symmetric I/O
+    /// mode), and /init's "poweroff -f" ending in ACPI soft-off (SLP_TYP S5 with SLP_EN in PM1a_CNT).
+    /// </summary>
+    [LinuxGuestFact]
+    public void BootsToInitWithAcpiAndApicsAndPowersOff()
+    {
+        var boot = Boot("console=ttyS0 panic=-1 jvexit=poweroff");
+        Assert.True(boot.Result.Outcome == RunOutcome.PowerOff, boot.Describe("the guest should power off through ACPI"));
+        Assert.True(boot.Console.Contains(LinuxGuest.Marker + " uptime:", StringComparison.Ordinal), boot.Describe("no boot marker"));
+        Assert.False(boot.Console.Contains("Kernel panic", StringComparison.Ordinal), boot.Describe("kernel panic"));
+        Assert.True(boot.Console.Contains("APIC: Switch to symmetric I/O mode setup", StringComparison.Ordinal), boot.Describe("the I/O APIC should be in use"));
+        Assert.False(boot.Console.Contains("ACPI Error", StringComparison.Ordinal), boot.Describe("ACPICA reported an error"));
+    }
+
+    private LinuxBoot Boot(string commandLine)
+    {
+        using var serial = new MemoryStream();
+        var config = new MachineConfig
+        {
+            RamBytes = 256ul << 20,
+            Serial = OutputTarget.ToStream(serial),
+            DebugExit = null,
+            NoReboot = true,
+            // Virtual time from retired instructions: the boot does not depend on the host's load.
+            Deterministic = true,
+            CommandLine = commandLine,
+        };
+        RunResult result;
+        using (var machine = new PcMachine(config))
+        {
+            machine.Boot(KernelImages.ForKernel(ImageFile.Read(LinuxGuest.KernelPath), ImageFile.Read(LinuxGuest.InitrdPath), commandLine));
+            result = machine.Run(timeout: BootTimeout);
+        }
+        var boot = new LinuxBoot(result, Encoding.Latin1.GetString(serial.ToArray()));
+        output.WriteLine($"-append \"{commandLine}\": {result} in {result.WallTime.TotalSeconds:F0} s");
+        output.WriteLine(boot.Console);
+        return boot;
+    }
+
+    private sealed record LinuxBoot(RunResult Result, string Console)
+    {
+        /// <summary>A failure message: the outcome and the last console lines, which say how far the kernel got.</summary>
+        public string Describe(string problem)
+        {
+            var lines = Console.Split('\n');
+            string tail = string.Join('\n', lines.Skip(Math.Max(0, lines.Length - 25)));
+            return $"{problem}: {Result} in {Result.WallTime.TotalSeconds:F0} s; console ends with:\n{tail}";
+        }
+    }
+}
