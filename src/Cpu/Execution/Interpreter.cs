@@ -218,6 +218,12 @@ public sealed unsafe class Interpreter : IExecutor
 
     // ------------------------------------------------------------------ block lookup
 
+    /// <summary>
+    /// The block at CS:RIP, decoded now if it is not cached; null when the fetch faulted (the fault
+    /// is pending). For executors layered on this one (the IL tier's lockstep step).
+    /// </summary>
+    public DecodedBlock? FetchBlock() => FindBlock();
+
     DecodedBlock? FindBlock()
     {
         var cpu = _cpu;
