@@ -79,6 +79,29 @@ public sealed unsafe class TieredExecutor : IExecutor
     public bool HasCompiled(DecodedBlock block) => _bodies.TryGetValue(block, out _);
 
     /// <summary>
+    /// For lockstep and oracle runs: runs the block at RIP through its compiled body (compiling it
+    /// now, whatever the threshold) and does not deliver a fault it raises, which stays in
+    /// <see cref="CpuT.PendingException"/> as <see cref="Interpreter.StepWithoutDelivery"/> leaves it.
+    /// Non-fault pending bits that only ask for a fresh block lookup (mode change, code
+    /// invalidation, interrupt check) are dropped first, as there. <paramref name="completed"/> is
+    /// the number of instructions the body completed. Returns false when the block or its fetch faulted.
+    /// </summary>
+    public bool StepBlockWithoutDelivery(out int completed)
+    {
+        var cpu = _cpu;
+        completed = 0;
+        cpu.Pending &= ~(PendingEvent.ModeChanged | PendingEvent.CodeInvalidated | PendingEvent.InterruptCheck);
+        var block = _interpreter.FetchBlock();
+        if (block is null) return false;
+        var body = GetOrCompile(block);
+        cpu.CodeDelta = cpu.Rip - block.DecodeRip;
+        block.ExecutionCount++;
+        CompiledBlockRuns++;
+        completed = body(cpu, block.Instructions);
+        return !cpu.Faulted;
+    }
+
+    /// <summary>
     /// One instruction through the interpreter (which services events, decodes, single-steps).
     /// A pending fault is charged to the budget as Interpreter.Run charges it. If that decoded a
     /// new block and stopped inside it, the rest of the block runs interpreted from here, so no
