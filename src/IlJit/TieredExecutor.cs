@@ -42,12 +42,14 @@ public sealed unsafe class TieredExecutor : IExecutor
         long budgetEnd = cpu.InstructionsRetired + maxInstructions;
         while (cpu.InstructionsRetired < budgetEnd)
         {
-            var block = cpu.Pending == 0 && !cpu.Halted && (cpu.RflagsStatic & Rflags.TF) == 0 ? Lookup() : null;
-            if (block is null)
+            if (cpu.Pending != 0 || cpu.Halted || (cpu.RflagsStatic & Rflags.TF) != 0)
             {
                 if (RunOneInterpreted(ref budgetEnd) is { } stop) return stop;
                 continue;
             }
+            // A jump-cache miss decodes here, so a block is compiled on its first entry at threshold 0.
+            var block = Lookup() ?? _interpreter.FetchBlock();
+            if (block is null) continue; // the fetch faulted: the fault is pending
             if (block.ExecutionCount >= Threshold && budgetEnd - cpu.InstructionsRetired >= block.Instructions.Length)
             {
                 var body = GetOrCompile(block);
