@@ -21,6 +21,9 @@ public sealed unsafe class Interpreter : IExecutor
 
     public BlockCache Blocks { get; } = new();
 
+    /// <summary>Faults <see cref="Run"/> has delivered and charged to its budget (an executor layered on this one charges the same).</summary>
+    public long FaultsCharged { get; private set; }
+
     public Interpreter(Cpu cpu)
     {
         _cpu = cpu;
@@ -47,7 +50,7 @@ public sealed unsafe class Interpreter : IExecutor
             {
                 // A delivered fault retires nothing; charge it to the budget so a guest that
                 // faults on every instruction still returns.
-                if (cpu.Faulted) budgetEnd--;
+                if (cpu.Faulted) { budgetEnd--; FaultsCharged++; }
                 var stop = ServiceEvents();
                 if (stop is { } reason) return reason;
             }
