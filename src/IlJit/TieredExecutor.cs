@@ -105,14 +105,14 @@ public sealed unsafe class TieredExecutor : IExecutor
 
     /// <summary>
     /// One instruction through the interpreter (which services events, decodes, single-steps).
-    /// A pending fault is charged to the budget as Interpreter.Run charges it. If that decoded a
+    /// A delivered fault is charged to the budget as Interpreter.Run charges it. If that decoded a
     /// new block and stopped inside it, the rest of the block runs interpreted from here, so no
     /// block is decoded from the middle of another.
     /// </summary>
     StopReason? RunOneInterpreted(ref long budgetEnd)
     {
         var cpu = _cpu;
-        if (cpu.Faulted) budgetEnd--;
+        long faultsBefore = _interpreter.FaultsCharged;
         bool plain = cpu.Pending == 0 && !cpu.Halted && (cpu.RflagsStatic & Rflags.TF) == 0;
         ulong linear = CodeLinear(cpu);
         var mode = cpu.CodeMode;
@@ -120,6 +120,8 @@ public sealed unsafe class TieredExecutor : IExecutor
         ulong startRip = cpu.Rip;
         var stop = _interpreter.Run(1);
         if (stop != StopReason.BudgetExhausted) return stop;
+        // Faults Run(1) delivered (one pending on entry, or one raised and delivered inside) are charged here too.
+        budgetEnd -= _interpreter.FaultsCharged - faultsBefore;
         if (!plain || cpu.Pending != 0 || cpu.InstructionsRetired >= budgetEnd) return null;
         var block = _interpreter.Blocks.LookupLinear(linear, mode, user);
         if (block is null || block.Instructions.Length < 2) return null;

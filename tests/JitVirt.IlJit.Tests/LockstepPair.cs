@@ -25,6 +25,8 @@ public sealed class LockstepPair(JitVirt.Cpu.Cpu reference, Interpreter referenc
         Steps++;
         diff = ArchState.Of(reference).Diff(ArchState.Of(tiered));
         if (a != b) diff += $"; stop {a} vs {b}";
+        if (diff.Length != 0 && block is not null)
+            diff += "\nblock:\n" + string.Join("\n", block.Instructions.Select(i => $"{i.IP:X} {i}"));
         return b;
     }
 
