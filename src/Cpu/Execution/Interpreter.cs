@@ -31,6 +31,8 @@ public sealed unsafe class Interpreter : IExecutor
         cpu.CodeFrameInvalidated += Blocks.InvalidateFrame;
         cpu.TlbFlushed += Blocks.FlushJumpCache;
         cpu.TranslatedCodeInvalidated += Blocks.Clear;
+        cpu.TranslationTagChanged += Blocks.SwitchTag;
+        Blocks.SwitchTag(cpu.TranslationTag);
     }
 
     /// <summary>
