@@ -20,14 +20,22 @@ public sealed unsafe class TieredExecutor : IExecutor
 {
     readonly CpuT _cpu;
     readonly Interpreter _interpreter;
-    readonly ConditionalWeakTable<DecodedBlock, CompiledBody> _bodies = new();
+    readonly ConditionalWeakTable<DecodedBlock, CompiledBlock> _bodies = new();
+    readonly ChainState _chain = new();
 
     public TieredExecutor(CpuT cpu, Interpreter interpreter, long threshold)
     {
         _cpu = cpu;
         _interpreter = interpreter;
         Threshold = threshold;
+        interpreter.Blocks.BlockInvalidated += Unlink;
     }
+
+    /// <summary>When false, compiled blocks never link to each other (every block returns to the dispatcher).</summary>
+    public bool Chaining { get; init; } = true;
+
+    /// <summary>Links made between compiled blocks (each a slot patched to a successor).</summary>
+    public long LinksMade { get; private set; }
 
     /// <summary>A block is compiled when it is entered with ExecutionCount ≥ this.</summary>
     public long Threshold { get; }
@@ -44,6 +52,7 @@ public sealed unsafe class TieredExecutor : IExecutor
         {
             if (cpu.Pending != 0 || cpu.Halted || (cpu.RflagsStatic & Rflags.TF) != 0)
             {
+                _chain.Last = null;
                 if (RunOneInterpreted(ref budgetEnd) is { } stop) return stop;
                 continue;
             }
@@ -52,14 +61,16 @@ public sealed unsafe class TieredExecutor : IExecutor
             if (block is null) continue; // the fetch faulted: the fault is pending
             if (block.ExecutionCount >= Threshold && budgetEnd - cpu.InstructionsRetired >= block.Instructions.Length)
             {
-                var body = GetOrCompile(block);
+                var compiled = GetOrCompile(block);
+                if (_chain.Last is { } last) TryLink(last, compiled);
                 cpu.CodeDelta = cpu.Rip - block.DecodeRip;
                 block.ExecutionCount++;
                 CompiledBlockRuns++;
-                body(cpu, block.Instructions);
+                compiled.Body(cpu, compiled.Insns, budgetEnd, compiled);
             }
             else
             {
+                _chain.Last = null;
                 cpu.CodeDelta = cpu.Rip - block.DecodeRip;
                 block.ExecutionCount++;
                 RunInterpreted(block, 0, budgetEnd);
@@ -68,14 +79,55 @@ public sealed unsafe class TieredExecutor : IExecutor
         return StopReason.BudgetExhausted;
     }
 
-    /// <summary>The compiled body of <paramref name="block"/>, compiling it now if it has none.</summary>
-    public CompiledBody GetOrCompile(DecodedBlock block)
+    /// <summary>The compiled code of <paramref name="block"/>, compiling it now if it has none.</summary>
+    public CompiledBlock GetOrCompile(DecodedBlock block)
     {
-        if (_bodies.TryGetValue(block, out var body)) return body;
-        body = BlockCompiler.Compile(block);
-        _bodies.AddOrUpdate(block, body);
+        if (_bodies.TryGetValue(block, out var compiled)) return compiled;
+        compiled = BlockCompiler.Compile(block, _chain);
+        _bodies.AddOrUpdate(block, compiled);
         BlocksCompiled++;
-        return body;
+        return compiled;
+    }
+
+    /// <summary>
+    /// <paramref name="from"/> just ended at its end with nothing pending and the dispatcher found
+    /// <paramref name="to"/> at RIP: patch a free slot of <paramref name="from"/> to jump there directly.
+    /// Only within one 4 KiB page of 64-bit code: CS.base is 0 (SDM vol.1 §3.4.2.1), so RIP is the
+    /// linear address, and a target on the page <paramref name="from"/> runs from maps to the same
+    /// physical page as <paramref name="from"/> for as long as <paramref name="from"/> can run from
+    /// there at all — no TLB flush or address-space switch can make the link stale (QEMU's rule
+    /// for direct block chaining). Invalidation unlinks through <see cref="CompiledBlock.Incoming"/>.
+    /// </summary>
+    void TryLink(CompiledBlock from, CompiledBlock to)
+    {
+        _chain.Last = null;
+        if (!Chaining || from.Block.Mode != CodeMode.Bits64 || to.Block.Mode != CodeMode.Bits64) return;
+        if (!from.Block.IsValid || !to.Block.IsValid) return;
+        var cpu = _cpu;
+        ulong rip = cpu.Rip;
+        ulong fromLinear = from.Block.DecodeRip + cpu.CodeDelta; // CodeDelta is still the one `from` ran with
+        if ((fromLinear >> 12) != (rip >> 12)) return;
+        var slot = from.First.Target is null || from.First.Rip == rip ? from.First
+            : from.Second.Target is null || from.Second.Rip == rip ? from.Second : null;
+        if (slot is null) return;
+        slot.Rip = rip;
+        slot.CodeDelta = rip - to.Block.DecodeRip;
+        slot.Length = to.Insns.Length;
+        slot.Target = to;
+        to.Incoming.Add(slot);
+        LinksMade++;
+    }
+
+    /// <summary>A block was invalidated (code write, or every translation dropped): nothing may jump into it any more.</summary>
+    void Unlink(DecodedBlock block)
+    {
+        if (!_bodies.TryGetValue(block, out var compiled)) return;
+        foreach (var slot in compiled.Incoming)
+            if (ReferenceEquals(slot.Target, compiled)) slot.Unlink();
+        compiled.Incoming.Clear();
+        compiled.UnlinkExits();
+        _bodies.Remove(block);
+        if (ReferenceEquals(_chain.Last, compiled)) _chain.Last = null;
     }
 
     public bool HasCompiled(DecodedBlock block) => _bodies.TryGetValue(block, out _);
@@ -95,11 +147,12 @@ public sealed unsafe class TieredExecutor : IExecutor
         cpu.Pending &= ~(PendingEvent.ModeChanged | PendingEvent.CodeInvalidated | PendingEvent.InterruptCheck);
         var block = _interpreter.FetchBlock();
         if (block is null) return false;
-        var body = GetOrCompile(block);
+        var compiled = GetOrCompile(block);
+        _chain.Last = null;
         cpu.CodeDelta = cpu.Rip - block.DecodeRip;
         block.ExecutionCount++;
         CompiledBlockRuns++;
-        completed = body(cpu, block.Instructions);
+        completed = compiled.Run(cpu, cpu.InstructionsRetired + compiled.Insns.Length); // the budget ends with this block: no chaining
         return !cpu.Faulted;
     }
 

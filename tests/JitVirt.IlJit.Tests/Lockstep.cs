@@ -50,6 +50,27 @@ public sealed class Lockstep : IDisposable
         return stop;
     }
 
+    /// <summary>Runs <paramref name="chunks"/> runs of <paramref name="budget"/> instructions each (blocks chain within a run), asserting equal state after each.</summary>
+    public StopReason RunChunks(int chunks, long budget, ulong dataBytes = 0)
+    {
+        var stop = StopReason.BudgetExhausted;
+        for (int s = 0; s < chunks; s++)
+        {
+            ulong startRip = Tiered.Cpu.Rip;
+            stop = _pair.StepBudget(budget, out string diff);
+            Assert.True(diff.Length == 0, $"run {s} (from RIP {startRip:X}, budget {budget}) to RIP {Reference.Cpu.Rip:X}: {diff}");
+            if (dataBytes > 0)
+            {
+                var x = new byte[dataBytes]; var y = new byte[dataBytes];
+                Reference.Memory.ReadBytes(BareMetal.DataAddress, x);
+                Tiered.Memory.ReadBytes(BareMetal.DataAddress, y);
+                Assert.True(x.AsSpan().SequenceEqual(y), $"run {s}: data differs");
+            }
+            if (stop != StopReason.BudgetExhausted) break;
+        }
+        return stop;
+    }
+
     string Disassemble(ulong rip, int count)
     {
         if (rip < BareMetal.CodeAddress || rip - BareMetal.CodeAddress >= (ulong)Reference.Code.Length) return "";

@@ -30,6 +30,21 @@ public sealed class LockstepPair(JitVirt.Cpu.Cpu reference, Interpreter referenc
         return b;
     }
 
+    /// <summary>
+    /// Runs both for a fixed <paramref name="budget"/>, so compiled blocks chain into each other
+    /// (a chained run only returns at a pending event or where the budget no longer covers the next
+    /// block), and compares the states where the runs return.
+    /// </summary>
+    public StopReason StepBudget(long budget, out string diff)
+    {
+        var a = referenceInterpreter.Run(budget);
+        var b = executor.Run(budget);
+        Steps++;
+        diff = ArchState.Of(reference).Diff(ArchState.Of(tiered));
+        if (a != b) diff += $"; stop {a} vs {b}";
+        return b;
+    }
+
     /// <summary>Steps until a stop other than the budget, or <paramref name="maxInstructions"/>; asserts agreement at every step.</summary>
     public StopReason RunToStop(long maxInstructions, Func<string>? context = null)
     {

@@ -104,10 +104,10 @@ public sealed class PreciseFaultTests
         while (reference.Interpreter.StepWithoutDelivery()) { }
 
         var block = DecodeAt(tiered);
-        var body = BlockCompiler.Compile(block);
+        var compiled = BlockCompiler.Compile(block);
         tiered.Cpu.Pending = 0; // the executor enters compiled code only with nothing pending (Restart left ModeChanged)
         tiered.Cpu.CodeDelta = tiered.Cpu.Rip - block.DecodeRip;
-        int done = body(tiered.Cpu, block.Instructions);
+        int done = compiled.Run(tiered.Cpu, long.MaxValue);
 
         Assert.True(reference.Cpu.Faulted);
         Assert.Equal(vector, reference.Cpu.PendingException.Vector);

@@ -67,6 +67,16 @@ public sealed class SelfModifyingCodeTests
         Assert.True(run.Executor.CompiledBlockRuns > 0);
     }
 
+    /// <summary>(b) and (c) again in runs of many instructions, so the patched block is reached through chained links that the store must unlink.</summary>
+    [Theory, InlineData(false, 3), InlineData(false, 50), InlineData(true, 3), InlineData(true, 50)]
+    public void Chained_links_into_a_patched_block_are_cut(bool viaAlias, long budget)
+    {
+        using var run = new Lockstep(a => CallAndPatch(a, viaAlias), viaAlias ? () => new AliasTranslator() : null);
+        Assert.Equal(StopReason.Halted, run.RunChunks(1000, budget));
+        Assert.Equal(5 * 100ul + 100 + 5 + 4 + 3 + 2, run.Tiered.Cpu.Gpr[JitVirt.Cpu.State.Gpr.Rbx]);
+        if (budget > 3) Assert.True(run.Executor.LinksMade > 0);
+    }
+
     /// <summary>Calls <c>fn: MOV EAX, 100; RET</c> (through the alias if asked), adds EAX to EBX, then patches fn's immediate with ECX.</summary>
     static void CallAndPatch(Assembler a, bool viaAlias)
     {

@@ -33,6 +33,9 @@ public sealed class BlockCache
         public DecodedBlock? Block;
     }
 
+    /// <summary>Raised for every block dropped (its frame written, or everything cleared); compiled code linked to it must go too.</summary>
+    public event Action<DecodedBlock>? BlockInvalidated;
+
     public long BlocksDecoded { get; private set; }
     public long BlocksInvalidated { get; private set; }
     public int Count => _blocks.Count;
@@ -98,6 +101,7 @@ public sealed class BlockCache
             if (!b.IsValid) continue;
             b.IsValid = false;
             BlocksInvalidated++;
+            BlockInvalidated?.Invoke(b);
             if (_blocks.TryGetValue((b.PhysicalAddress, b.Mode), out var cur) && ReferenceEquals(cur, b))
                 _blocks.Remove((b.PhysicalAddress, b.Mode));
         }
@@ -109,7 +113,11 @@ public sealed class BlockCache
     /// <summary>Drops every block and every tag's jump cache.</summary>
     public void Clear()
     {
-        foreach (var b in _blocks.Values) b.IsValid = false;
+        foreach (var b in _blocks.Values)
+        {
+            b.IsValid = false;
+            BlockInvalidated?.Invoke(b);
+        }
         _blocks.Clear();
         _byFrame.Clear();
         foreach (var jump in _jumpByTag.Values) Array.Clear(jump);
