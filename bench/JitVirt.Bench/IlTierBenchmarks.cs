@@ -6,15 +6,19 @@ using JitVirt.TestGuests;
 namespace JitVirt.Bench;
 
 /// <summary>
-/// The IL tier's first slice (synchronous <see cref="TieredExecutor"/>, blocks compiled on first
-/// entry) on the same three guest loops as <see cref="InterpreterBenchmarks"/>: time per guest
-/// instruction once every block is compiled, so the ratio to the interpreter is read from the
-/// two tables of one run.
+/// The IL tier (synchronous <see cref="TieredExecutor"/>, blocks compiled on first entry) on the
+/// same three guest loops as <see cref="InterpreterBenchmarks"/>: time per guest instruction once
+/// every block is compiled, with block chaining off (every block returns to the dispatcher) and on
+/// (blocks on one page transfer to each other directly), so the ratio to the interpreter is read
+/// from the two tables of one run.
 /// </summary>
 [MemoryDiagnoser]
 public class IlTierBenchmarks
 {
     public const int Instructions = 2_000_000;
+
+    [Params(false, true)]
+    public bool Chaining { get; set; }
 
     (BareMetal Machine, TieredExecutor Tier)[] _guests = null!;
 
@@ -25,7 +29,7 @@ public class IlTierBenchmarks
             .Select(program =>
             {
                 var m = new BareMetal(program);
-                var tier = new TieredExecutor(m.Cpu, m.Interpreter, threshold: 0);
+                var tier = new TieredExecutor(m.Cpu, m.Interpreter, threshold: 0) { Chaining = Chaining };
                 var stop = tier.Run(100_000); // warm: decode and compile every block
                 if (stop != StopReason.BudgetExhausted || tier.BlocksCompiled == 0)
                     throw new InvalidOperationException($"guest did not run compiled ({stop}, {tier.BlocksCompiled} blocks)");

@@ -28,10 +28,17 @@ namespace JitVirt.IlJit;
 /// </summary>
 public static class BlockCompiler
 {
-    static readonly Type[] Parameters = [typeof(CpuT), typeof(Instruction[])];
+    static readonly Type[] Parameters = [typeof(CpuT), typeof(Instruction[]), typeof(long), typeof(CompiledBlock)];
     static readonly Type[] HandlerParameters = [typeof(CpuT), Members.InstructionByRef];
 
-    public static CompiledBody Compile(DecodedBlock block)
+    /// <summary>Compiles <paramref name="block"/> on its own (no chaining state shared with anything).</summary>
+    public static CompiledBlock Compile(DecodedBlock block) => Compile(block, new ChainState());
+
+    /// <summary>
+    /// Compiles <paramref name="block"/>. Only 64-bit code chains (CS.base is 0 there, so a slot's
+    /// RIP is its linear address; see TieredExecutor.TryLink for the same-page rule).
+    /// </summary>
+    public static CompiledBlock Compile(DecodedBlock block, ChainState state)
     {
         var handlers = block.Handlers ?? throw new ArgumentException("block has no handlers", nameof(block));
         var insns = block.Instructions;
@@ -89,8 +96,12 @@ public static class BlockCompiler
             ctx.EmitSetRip(Members.Rip, insns[^1].NextIP);
         }
         ctx.EmitRetire(unsynced);
-        il.Emit(OpCodes.Ldc_I4, insns.Length);
-        il.Emit(OpCodes.Ret);
-        return method.CreateDelegate<CompiledBody>();
+        if (block.Mode == CodeMode.Bits64) ChainEmitter.EmitTail(il, insns.Length);
+        else
+        {
+            il.Emit(OpCodes.Ldc_I4, insns.Length);
+            il.Emit(OpCodes.Ret);
+        }
+        return new CompiledBlock(block, method.CreateDelegate<CompiledBody>(), state);
     }
 }

@@ -15,9 +15,22 @@ static class Members
     public static readonly FieldInfo Pending = Field(nameof(CpuT.Pending));
     public static readonly FieldInfo InterruptShadow = Field(nameof(CpuT.InterruptShadow));
     public static readonly FieldInfo InstructionsRetired = Field(nameof(CpuT.InstructionsRetired));
+    public static readonly FieldInfo RflagsStatic = Field(nameof(CpuT.RflagsStatic));
     public static readonly MethodInfo GetIpMask = typeof(CpuT).GetProperty(nameof(CpuT.IpMask))!.GetGetMethod()!;
 
     public static readonly Type InstructionByRef = typeof(Instruction).MakeByRefType();
+
+    public static readonly FieldInfo BlockFirst = typeof(CompiledBlock).GetField(nameof(CompiledBlock.First))!;
+    public static readonly FieldInfo BlockSecond = typeof(CompiledBlock).GetField(nameof(CompiledBlock.Second))!;
+    public static readonly FieldInfo BlockState = typeof(CompiledBlock).GetField(nameof(CompiledBlock.State))!;
+    public static readonly FieldInfo BlockBody = typeof(CompiledBlock).GetField(nameof(CompiledBlock.Body))!;
+    public static readonly FieldInfo BlockInsns = typeof(CompiledBlock).GetField(nameof(CompiledBlock.Insns))!;
+    public static readonly FieldInfo StateLast = typeof(ChainState).GetField(nameof(ChainState.Last))!;
+    public static readonly FieldInfo SlotRip = typeof(ChainSlot).GetField(nameof(ChainSlot.Rip))!;
+    public static readonly FieldInfo SlotCodeDelta = typeof(ChainSlot).GetField(nameof(ChainSlot.CodeDelta))!;
+    public static readonly FieldInfo SlotLength = typeof(ChainSlot).GetField(nameof(ChainSlot.Length))!;
+    public static readonly FieldInfo SlotTarget = typeof(ChainSlot).GetField(nameof(ChainSlot.Target))!;
+    public static readonly MethodInfo BodyInvoke = typeof(CompiledBody).GetMethod(nameof(CompiledBody.Invoke))!;
 
     /// <summary>The width-generic ALU operation <paramref name="name"/> of <see cref="Alu"/> instantiated for <paramref name="t"/>.</summary>
     public static MethodInfo Alu(string name, Type t)

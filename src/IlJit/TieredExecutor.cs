@@ -20,14 +20,22 @@ public sealed unsafe class TieredExecutor : IExecutor
 {
     readonly CpuT _cpu;
     readonly Interpreter _interpreter;
-    readonly ConditionalWeakTable<DecodedBlock, CompiledBody> _bodies = new();
+    readonly ConditionalWeakTable<DecodedBlock, CompiledBlock> _bodies = new();
+    readonly ChainState _chain = new();
 
     public TieredExecutor(CpuT cpu, Interpreter interpreter, long threshold)
     {
         _cpu = cpu;
         _interpreter = interpreter;
         Threshold = threshold;
+        interpreter.Blocks.BlockInvalidated += Unlink;
     }
+
+    /// <summary>When false, compiled blocks never link to each other (every block returns to the dispatcher).</summary>
+    public bool Chaining { get; init; } = true;
+
+    /// <summary>Links made between compiled blocks (each a slot patched to a successor).</summary>
+    public long LinksMade { get; private set; }
 
     /// <summary>A block is compiled when it is entered with ExecutionCount ≥ this.</summary>
     public long Threshold { get; }
@@ -42,22 +50,27 @@ public sealed unsafe class TieredExecutor : IExecutor
         long budgetEnd = cpu.InstructionsRetired + maxInstructions;
         while (cpu.InstructionsRetired < budgetEnd)
         {
-            var block = cpu.Pending == 0 && !cpu.Halted && (cpu.RflagsStatic & Rflags.TF) == 0 ? Lookup() : null;
-            if (block is null)
+            if (cpu.Pending != 0 || cpu.Halted || (cpu.RflagsStatic & Rflags.TF) != 0)
             {
+                _chain.Last = null;
                 if (RunOneInterpreted(ref budgetEnd) is { } stop) return stop;
                 continue;
             }
+            // A jump-cache miss decodes here, so a block is compiled on its first entry at threshold 0.
+            var block = Lookup() ?? _interpreter.FetchBlock();
+            if (block is null) continue; // the fetch faulted: the fault is pending
             if (block.ExecutionCount >= Threshold && budgetEnd - cpu.InstructionsRetired >= block.Instructions.Length)
             {
-                var body = GetOrCompile(block);
+                var compiled = GetOrCompile(block);
+                if (_chain.Last is { } last) TryLink(last, compiled);
                 cpu.CodeDelta = cpu.Rip - block.DecodeRip;
                 block.ExecutionCount++;
                 CompiledBlockRuns++;
-                body(cpu, block.Instructions);
+                compiled.Body(cpu, compiled.Insns, budgetEnd, compiled);
             }
             else
             {
+                _chain.Last = null;
                 cpu.CodeDelta = cpu.Rip - block.DecodeRip;
                 block.ExecutionCount++;
                 RunInterpreted(block, 0, budgetEnd);
@@ -66,28 +79,93 @@ public sealed unsafe class TieredExecutor : IExecutor
         return StopReason.BudgetExhausted;
     }
 
-    /// <summary>The compiled body of <paramref name="block"/>, compiling it now if it has none.</summary>
-    public CompiledBody GetOrCompile(DecodedBlock block)
+    /// <summary>The compiled code of <paramref name="block"/>, compiling it now if it has none.</summary>
+    public CompiledBlock GetOrCompile(DecodedBlock block)
     {
-        if (_bodies.TryGetValue(block, out var body)) return body;
-        body = BlockCompiler.Compile(block);
-        _bodies.AddOrUpdate(block, body);
+        if (_bodies.TryGetValue(block, out var compiled)) return compiled;
+        compiled = BlockCompiler.Compile(block, _chain);
+        _bodies.AddOrUpdate(block, compiled);
         BlocksCompiled++;
-        return body;
+        return compiled;
+    }
+
+    /// <summary>
+    /// <paramref name="from"/> just ended at its end with nothing pending and the dispatcher found
+    /// <paramref name="to"/> at RIP: patch a free slot of <paramref name="from"/> to jump there directly.
+    /// Only within one 4 KiB page of 64-bit code: CS.base is 0 (SDM vol.1 §3.4.2.1), so RIP is the
+    /// linear address, and a target on the page <paramref name="from"/> runs from maps to the same
+    /// physical page as <paramref name="from"/> for as long as <paramref name="from"/> can run from
+    /// there at all — no TLB flush or address-space switch can make the link stale (QEMU's rule
+    /// for direct block chaining). Invalidation unlinks through <see cref="CompiledBlock.Incoming"/>.
+    /// </summary>
+    void TryLink(CompiledBlock from, CompiledBlock to)
+    {
+        _chain.Last = null;
+        if (!Chaining || from.Block.Mode != CodeMode.Bits64 || to.Block.Mode != CodeMode.Bits64) return;
+        if (!from.Block.IsValid || !to.Block.IsValid) return;
+        var cpu = _cpu;
+        ulong rip = cpu.Rip;
+        ulong fromLinear = from.Block.DecodeRip + cpu.CodeDelta; // CodeDelta is still the one `from` ran with
+        if ((fromLinear >> 12) != (rip >> 12)) return;
+        var slot = from.First.Target is null || from.First.Rip == rip ? from.First
+            : from.Second.Target is null || from.Second.Rip == rip ? from.Second : null;
+        if (slot is null) return;
+        slot.Rip = rip;
+        slot.CodeDelta = rip - to.Block.DecodeRip;
+        slot.Length = to.Insns.Length;
+        slot.Target = to;
+        to.Incoming.Add(slot);
+        LinksMade++;
+    }
+
+    /// <summary>A block was invalidated (code write, or every translation dropped): nothing may jump into it any more.</summary>
+    void Unlink(DecodedBlock block)
+    {
+        if (!_bodies.TryGetValue(block, out var compiled)) return;
+        foreach (var slot in compiled.Incoming)
+            if (ReferenceEquals(slot.Target, compiled)) slot.Unlink();
+        compiled.Incoming.Clear();
+        compiled.UnlinkExits();
+        _bodies.Remove(block);
+        if (ReferenceEquals(_chain.Last, compiled)) _chain.Last = null;
     }
 
     public bool HasCompiled(DecodedBlock block) => _bodies.TryGetValue(block, out _);
 
     /// <summary>
+    /// For lockstep and oracle runs: runs the block at RIP through its compiled body (compiling it
+    /// now, whatever the threshold) and does not deliver a fault it raises, which stays in
+    /// <see cref="CpuT.PendingException"/> as <see cref="Interpreter.StepWithoutDelivery"/> leaves it.
+    /// Non-fault pending bits that only ask for a fresh block lookup (mode change, code
+    /// invalidation, interrupt check) are dropped first, as there. <paramref name="completed"/> is
+    /// the number of instructions the body completed. Returns false when the block or its fetch faulted.
+    /// </summary>
+    public bool StepBlockWithoutDelivery(out int completed)
+    {
+        var cpu = _cpu;
+        completed = 0;
+        cpu.Pending &= ~(PendingEvent.ModeChanged | PendingEvent.CodeInvalidated | PendingEvent.InterruptCheck);
+        var block = _interpreter.FetchBlock();
+        if (block is null) return false;
+        var compiled = GetOrCompile(block);
+        _chain.Last = null;
+        cpu.CodeDelta = cpu.Rip - block.DecodeRip;
+        block.ExecutionCount++;
+        CompiledBlockRuns++;
+        completed = compiled.Run(cpu, cpu.InstructionsRetired + compiled.Insns.Length); // the budget ends with this block: no chaining
+        return !cpu.Faulted;
+    }
+
+    /// <summary>
     /// One instruction through the interpreter (which services events, decodes, single-steps).
-    /// A pending fault is charged to the budget as Interpreter.Run charges it. If that decoded a
+    /// A delivered fault is charged to the budget as Interpreter.Run charges it. If that decoded a
     /// new block and stopped inside it, the rest of the block runs interpreted from here, so no
     /// block is decoded from the middle of another.
     /// </summary>
     StopReason? RunOneInterpreted(ref long budgetEnd)
     {
         var cpu = _cpu;
-        if (cpu.Faulted) budgetEnd--;
+        long faultsBefore = _interpreter.FaultsCharged;
         bool plain = cpu.Pending == 0 && !cpu.Halted && (cpu.RflagsStatic & Rflags.TF) == 0;
         ulong linear = CodeLinear(cpu);
         var mode = cpu.CodeMode;
@@ -95,6 +173,8 @@ public sealed unsafe class TieredExecutor : IExecutor
         ulong startRip = cpu.Rip;
         var stop = _interpreter.Run(1);
         if (stop != StopReason.BudgetExhausted) return stop;
+        // Faults Run(1) delivered (one pending on entry, or one raised and delivered inside) are charged here too.
+        budgetEnd -= _interpreter.FaultsCharged - faultsBefore;
         if (!plain || cpu.Pending != 0 || cpu.InstructionsRetired >= budgetEnd) return null;
         var block = _interpreter.Blocks.LookupLinear(linear, mode, user);
         if (block is null || block.Instructions.Length < 2) return null;

@@ -13,6 +13,8 @@ namespace JitVirt.IlJit.Tests;
 /// </summary>
 public sealed class Lockstep : IDisposable
 {
+    readonly LockstepPair _pair;
+
     public BareMetal Reference { get; }
     public BareMetal Tiered { get; }
     public TieredExecutor Executor { get; }
@@ -22,6 +24,7 @@ public sealed class Lockstep : IDisposable
         Reference = new BareMetal(program, translator?.Invoke());
         Tiered = new BareMetal(program, translator?.Invoke());
         Executor = new TieredExecutor(Tiered.Cpu, Tiered.Interpreter, threshold);
+        _pair = new LockstepPair(Reference.Cpu, Reference.Interpreter, Tiered.Cpu, Executor, Tiered.Interpreter);
     }
 
     public void SetRegisters(Action<JitVirt.Cpu.Cpu> set) { set(Reference.Cpu); set(Tiered.Cpu); }
@@ -32,16 +35,9 @@ public sealed class Lockstep : IDisposable
         var stop = StopReason.BudgetExhausted;
         for (int s = 0; s < steps; s++)
         {
-            var cpu = Tiered.Cpu;
-            ulong lin = cpu.Segments[JitVirt.Cpu.State.SegmentIndex.Cs].Base + cpu.Rip;
-            var block = Tiered.Interpreter.Blocks.LookupLinear(lin, cpu.CodeMode, cpu.Cpl == 3);
-            long budget = block?.Instructions.Length ?? 1;
-            ulong startRip = cpu.Rip;
-            var a = Reference.Interpreter.Run(budget);
-            stop = Executor.Run(budget);
-            Assert.Equal(a, stop);
-            string diff = ArchState.Of(Reference.Cpu).Diff(ArchState.Of(Tiered.Cpu));
-            Assert.True(diff.Length == 0, $"step {s} (from RIP {startRip:X}, {budget} instructions, compiled: {block is not null}) to RIP {Reference.Cpu.Rip:X}: {diff}\n{Disassemble(startRip, (int)budget)}");
+            ulong startRip = Tiered.Cpu.Rip;
+            stop = _pair.Step(long.MaxValue, out string diff, out long budget, out bool compiled);
+            Assert.True(diff.Length == 0, $"step {s} (from RIP {startRip:X}, {budget} instructions, compiled: {compiled}) to RIP {Reference.Cpu.Rip:X}: {diff}\n{Disassemble(startRip, (int)budget)}");
             if (dataBytes > 0)
             {
                 var x = new byte[dataBytes]; var y = new byte[dataBytes];
@@ -54,8 +50,30 @@ public sealed class Lockstep : IDisposable
         return stop;
     }
 
+    /// <summary>Runs <paramref name="chunks"/> runs of <paramref name="budget"/> instructions each (blocks chain within a run), asserting equal state after each.</summary>
+    public StopReason RunChunks(int chunks, long budget, ulong dataBytes = 0)
+    {
+        var stop = StopReason.BudgetExhausted;
+        for (int s = 0; s < chunks; s++)
+        {
+            ulong startRip = Tiered.Cpu.Rip;
+            stop = _pair.StepBudget(budget, out string diff);
+            Assert.True(diff.Length == 0, $"run {s} (from RIP {startRip:X}, budget {budget}) to RIP {Reference.Cpu.Rip:X}: {diff}");
+            if (dataBytes > 0)
+            {
+                var x = new byte[dataBytes]; var y = new byte[dataBytes];
+                Reference.Memory.ReadBytes(BareMetal.DataAddress, x);
+                Tiered.Memory.ReadBytes(BareMetal.DataAddress, y);
+                Assert.True(x.AsSpan().SequenceEqual(y), $"run {s}: data differs");
+            }
+            if (stop != StopReason.BudgetExhausted) break;
+        }
+        return stop;
+    }
+
     string Disassemble(ulong rip, int count)
     {
+        if (rip < BareMetal.CodeAddress || rip - BareMetal.CodeAddress >= (ulong)Reference.Code.Length) return "";
         var d = Decoder.Create(64, Reference.Code.AsSpan((int)(rip - BareMetal.CodeAddress)).ToArray());
         d.IP = rip;
         var sb = new System.Text.StringBuilder();

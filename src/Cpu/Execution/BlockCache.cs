@@ -5,15 +5,26 @@ namespace JitVirt.Cpu.Execution;
 /// <summary>
 /// Decoded blocks keyed by guest-physical start address and code mode, with a per-frame index so a
 /// write to a frame drops every block on it, and a direct-mapped jump cache from linear RIP to
-/// block that is cleared whenever linear-to-physical mappings may have changed (TLB flushes).
+/// block per translation tag (the running guest's ASID or VPID, 0 for none: Cpu.TranslationTag).
+/// A TLB flush clears only the current tag's jump cache, as a tagged TLB flushes only the current
+/// ASID's entries (AMD APM vol.2 §15.16); a tag switch selects another cache and clears nothing,
+/// so address-space switches never decode or compile again: blocks, and the compiled code keyed by
+/// them, are found again by physical address.
 /// </summary>
 public sealed class BlockCache
 {
     const int JumpCacheSize = 4096;
 
+    /// <summary>Jump caches kept for tags other than the current one; beyond this all but the current are dropped.</summary>
+    const int MaxTags = 64;
+
     readonly Dictionary<(ulong Physical, CodeMode Mode), DecodedBlock> _blocks = new();
     readonly Dictionary<ulong, List<DecodedBlock>> _byFrame = new();
-    readonly JumpEntry[] _jump = new JumpEntry[JumpCacheSize];
+    readonly Dictionary<uint, JumpEntry[]> _jumpByTag = new();
+    JumpEntry[] _jump = new JumpEntry[JumpCacheSize];
+    uint _tag;
+
+    public BlockCache() => _jumpByTag[0] = _jump;
 
     struct JumpEntry
     {
@@ -22,15 +33,38 @@ public sealed class BlockCache
         public DecodedBlock? Block;
     }
 
+    /// <summary>Raised for every block dropped (its frame written, or everything cleared); compiled code linked to it must go too.</summary>
+    public event Action<DecodedBlock>? BlockInvalidated;
+
     public long BlocksDecoded { get; private set; }
     public long BlocksInvalidated { get; private set; }
     public int Count => _blocks.Count;
+
+    /// <summary>The translation tag whose jump cache is in use.</summary>
+    public uint Tag => _tag;
 
     public DecodedBlock? LookupLinear(ulong linear, CodeMode mode, bool user)
     {
         ref var e = ref _jump[Index(linear)];
         if (e.Block is { IsValid: true } b && e.Linear == linear && e.Key == JumpKey(mode, user)) return b;
         return null;
+    }
+
+    /// <summary>Selects the jump cache of <paramref name="tag"/> (Cpu.TranslationTagChanged); the other tags' caches stay.</summary>
+    public void SwitchTag(uint tag)
+    {
+        if (tag == _tag) return;
+        if (!_jumpByTag.TryGetValue(tag, out var jump))
+        {
+            if (_jumpByTag.Count >= MaxTags)
+            {
+                _jumpByTag.Clear();
+                _jumpByTag[_tag] = _jump;
+            }
+            _jumpByTag[tag] = jump = new JumpEntry[JumpCacheSize];
+        }
+        _jump = jump;
+        _tag = tag;
     }
 
     public void RememberLinear(ulong linear, CodeMode mode, bool user, DecodedBlock block)
@@ -67,20 +101,26 @@ public sealed class BlockCache
             if (!b.IsValid) continue;
             b.IsValid = false;
             BlocksInvalidated++;
+            BlockInvalidated?.Invoke(b);
             if (_blocks.TryGetValue((b.PhysicalAddress, b.Mode), out var cur) && ReferenceEquals(cur, b))
                 _blocks.Remove((b.PhysicalAddress, b.Mode));
         }
     }
 
-    /// <summary>Linear-to-physical mappings may have changed: forget the linear lookups (the blocks stay).</summary>
+    /// <summary>The current tag's linear-to-physical mappings may have changed: forget its linear lookups (the blocks stay).</summary>
     public void FlushJumpCache() => Array.Clear(_jump);
 
+    /// <summary>Drops every block and every tag's jump cache.</summary>
     public void Clear()
     {
-        foreach (var b in _blocks.Values) b.IsValid = false;
+        foreach (var b in _blocks.Values)
+        {
+            b.IsValid = false;
+            BlockInvalidated?.Invoke(b);
+        }
         _blocks.Clear();
         _byFrame.Clear();
-        FlushJumpCache();
+        foreach (var jump in _jumpByTag.Values) Array.Clear(jump);
     }
 
     static int Index(ulong linear) => (int)((linear ^ (linear >> 12)) & (JumpCacheSize - 1));

@@ -21,6 +21,9 @@ public sealed unsafe class Interpreter : IExecutor
 
     public BlockCache Blocks { get; } = new();
 
+    /// <summary>Faults <see cref="Run"/> has delivered and charged to its budget (an executor layered on this one charges the same).</summary>
+    public long FaultsCharged { get; private set; }
+
     public Interpreter(Cpu cpu)
     {
         _cpu = cpu;
@@ -28,6 +31,8 @@ public sealed unsafe class Interpreter : IExecutor
         cpu.CodeFrameInvalidated += Blocks.InvalidateFrame;
         cpu.TlbFlushed += Blocks.FlushJumpCache;
         cpu.TranslatedCodeInvalidated += Blocks.Clear;
+        cpu.TranslationTagChanged += Blocks.SwitchTag;
+        Blocks.SwitchTag(cpu.TranslationTag);
     }
 
     /// <summary>
@@ -47,7 +52,7 @@ public sealed unsafe class Interpreter : IExecutor
             {
                 // A delivered fault retires nothing; charge it to the budget so a guest that
                 // faults on every instruction still returns.
-                if (cpu.Faulted) budgetEnd--;
+                if (cpu.Faulted) { budgetEnd--; FaultsCharged++; }
                 var stop = ServiceEvents();
                 if (stop is { } reason) return reason;
             }
@@ -217,6 +222,12 @@ public sealed unsafe class Interpreter : IExecutor
     }
 
     // ------------------------------------------------------------------ block lookup
+
+    /// <summary>
+    /// The block at CS:RIP, decoded now if it is not cached; null when the fetch faulted (the fault
+    /// is pending). For executors layered on this one (the IL tier's lockstep step).
+    /// </summary>
+    public DecodedBlock? FetchBlock() => FindBlock();
 
     DecodedBlock? FindBlock()
     {
