@@ -18,7 +18,14 @@ public sealed class RecordingPorts : IPortIo
         return v;
     }
 
-    public void Out(ushort port, int size, uint value) => Accesses.Add(new Access(false, port, size, value));
+    /// <summary>Called after each OUT (tests raise interrupts from it, as a device would).</summary>
+    public Action<ushort, uint>? OnOut { get; set; }
+
+    public void Out(ushort port, int size, uint value)
+    {
+        Accesses.Add(new Access(false, port, size, value));
+        OnOut?.Invoke(port, value);
+    }
 }
 
 /// <summary>A PIC/APIC test double: one pending vector (and an NMI line) the test raises.</summary>
