@@ -12,7 +12,7 @@ namespace JitVirt.Svm.Tests;
 /// </summary>
 public class DemoGuestTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    static (RunResult Result, string Console, SvmFrontEnd? Svm) Run(bool underSvm)
+    static (RunResult Result, string Console, SvmFrontEnd? Svm) Run(bool underSvm, bool ilTier = false)
     {
         var serial = new MemoryStream();
         SvmFrontEnd? svm = null;
@@ -24,18 +24,26 @@ public class DemoGuestTests(Xunit.Abstractions.ITestOutputHelper output)
             NoReboot = true,
         };
         using var machine = underSvm
-            ? new PcMachine(config, cpu => new FrontEndVcpu(cpu, svm = new SvmFrontEnd(cpu, new Interpreter(cpu))))
+            ? new PcMachine(config, cpu => new FrontEndVcpu(cpu, svm = new SvmFrontEnd(cpu, Executor(cpu, ilTier))))
             : new PcMachine(config);
         machine.Boot(DemoGuest.CreateBootImage());
         var result = machine.Run(timeout: TimeSpan.FromSeconds(60));
         return (result, Encoding.ASCII.GetString(serial.ToArray()), svm);
     }
 
-    [Fact]
-    public void TheDemoGuestPrintsTheSameAndExitsOneUnderSvm()
+    static IExecutor Executor(JitVirt.Cpu.Cpu cpu, bool ilTier)
+    {
+        var interpreter = new Interpreter(cpu);
+        return ilTier ? new JitVirt.IlJit.TieredExecutor(cpu, interpreter, threshold: 0) : interpreter;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheDemoGuestPrintsTheSameAndExitsOneUnderSvm(bool ilTier)
     {
         var plain = Run(underSvm: false);
-        var svm = Run(underSvm: true);
+        var svm = Run(underSvm: true, ilTier);
         Assert.Equal(RunOutcome.DebugExit, plain.Result.Outcome);
         Assert.Equal(1, plain.Result.ExitStatus);
         Assert.Equal(RunOutcome.DebugExit, svm.Result.Outcome);
