@@ -87,11 +87,19 @@ public static unsafe class InterceptStubs
 
     static void InterceptOrRun(Cpu cpu, in Instruction i)
     {
-        if (cpu.Intercepts is { } controller && controller.TryInterceptInstruction(cpu, in i))
+        if (cpu.Intercepts is { } controller)
         {
-            // The handler may have changed anything (mode, RIP, CR3): the executor looks up again.
-            cpu.Pending |= PendingEvent.ModeChanged;
-            return;
+            ulong sequential = cpu.NextRip;
+            if (controller.TryInterceptInstruction(cpu, in i))
+            {
+                // The handler may have changed anything. A mode change (CR0, EFER, CS, RFLAGS.VM)
+                // raises ModeChanged itself (Cpu.UpdateMode), an injection or a return to the machine
+                // raises its own Pending bits; what is left is where the guest continues: at the next
+                // instruction the block goes on in place (the common exit: CPUID, IN/OUT, RDMSR),
+                // anywhere else the executor looks up again.
+                if (cpu.NextRip != sequential) cpu.Pending |= PendingEvent.ModeChanged;
+                return;
+            }
         }
         ((delegate*<Cpu, in Instruction, void>)HandlerTable.Handlers[(int)i.Code])(cpu, in i);
     }
