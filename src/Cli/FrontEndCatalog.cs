@@ -17,8 +17,7 @@ public sealed class FrontEndCatalog
 
     /// <summary>The front ends of this build.</summary>
     public static FrontEndCatalog Builtin { get; } = new FrontEndCatalog()
-        // To plug the real front ends in, replace the two nulls (and reference src/Svm and src/Vmx from JitVirt.Cli.csproj):
-        .With("svm", null) // (cpu, executor) => new JitVirt.Svm.SvmFrontEnd(cpu, executor)
+        .With("svm", (cpu, executor) => new JitVirt.Svm.SvmFrontEnd(cpu, executor))
         .With("vmx", null); // (cpu, executor) => new JitVirt.Vmx.VmxFrontEnd(cpu, executor)
 
     public FrontEndCatalog With(string name, FrontEndFactory? factory)
