@@ -339,7 +339,10 @@ public sealed partial class VmxHardware
         if (!bit) return false;
         var cpu = _cpu;
         uint type = e.IsInt3OrInto ? InterruptionType.SoftwareException : InterruptionType.HardwareException;
-        int length = e.IsInt3OrInto ? (int)((cpu.NextRip - cpu.Rip) & cpu.IpMask) : 0;
+        // §28.2.4: the instruction length is defined for software exceptions and for exits during the delivery of a software interrupt or exception.
+        var d = cpu.EventInDelivery;
+        bool software = e.IsInt3OrInto || (d.Valid && d.Kind == EventKind.Software);
+        int length = software ? (int)((cpu.NextRip - cpu.Rip) & cpu.IpMask) : 0;
         ulong q = e.Vector switch
         {
             ExceptionVector.PageFault => cpu.Cr2,   // §28.2.1: the faulting linear address (the executor has already put it in CR2)
