@@ -1,4 +1,5 @@
 using JitVirt.Cpu;
+using JitVirt.Cpu.Execution;
 using JitVirt.Cpu.State;
 
 namespace JitVirt.Vmx;
@@ -37,34 +38,51 @@ public sealed partial class VmxFrontEnd
         bool hasError = InterruptionInfo.HasErrorCode(info);
         uint error = hasError ? (uint)v.Read(VmcsField.VmExitInterruptionErrorCode) : 0;
         if (v._rmode) return v.HandleRealModeException(vector, InterruptionInfo.Type(info), hasError, error, idt);
-        if (vector == ExceptionVector.PageFault)
-        {
-            v.InjectPageFault(v.Read(VmcsField.ExitQualification), error, idt);
-            return true;
-        }
-        // Any other exception the bitmap asked for: reflect it as it arose (a complete VMM; 2.6.20 sent it to userspace).
         uint type = InterruptionInfo.Type(info);
         if (type == InterruptionType.SoftwareException)
         {
             v.Write(VmcsField.VmEntryInstructionLength, v.Read(VmcsField.VmExitInstructionLength));
             v.Write(VmcsField.VmEntryInterruptionInfo, InterruptionInfo.Make(vector, type, false));
+            return true;
         }
-        else v.InjectException(vector, hasError ? error : null);
+        return v.Reflect(vector, hasError ? error : null, idt);
+    }
+
+    /// <summary>
+    /// Reflects an intercepted hardware exception into the guest. When the exit interrupted the
+    /// delivery of another hardware exception the VMM applies the double-fault rules the processor
+    /// would have (SDM vol.3 §7.15 Table 7-5): 2.6.20 did this only for a #PF during a #PF
+    /// (vmx_inject_page_fault); a fault while delivering #DF is a triple fault. #PF also loads CR2
+    /// from the exit qualification.
+    /// </summary>
+    bool Reflect(byte vector, uint? errorCode, uint idtVectoring)
+    {
+        if (InterruptionInfo.IsValid(idtVectoring) && InterruptionInfo.Type(idtVectoring) == InterruptionType.HardwareException)
+        {
+            var first = Classify(InterruptionInfo.Vector(idtVectoring));
+            var second = Classify(vector);
+            if (first == FaultClass.DoubleFault && second != FaultClass.Benign) { _stop = StopReason.Shutdown; return false; }
+            if ((first == FaultClass.Contributory && second == FaultClass.Contributory)
+                || (first == FaultClass.PageFault && second != FaultClass.Benign))
+            {
+                InjectException(ExceptionVector.DoubleFault, 0);
+                return true;
+            }
+        }
+        if (vector == ExceptionVector.PageFault) _cpu.Cr2 = Read(VmcsField.ExitQualification);
+        InjectException(vector, errorCode);
         return true;
     }
 
-    /// <summary>vmx_inject_page_fault: #DF(0) when the exit interrupted the delivery of a #PF; else CR2 and #PF(error).</summary>
-    void InjectPageFault(ulong address, uint error, uint idtVectoring)
+    enum FaultClass { Benign, Contributory, PageFault, DoubleFault }
+
+    static FaultClass Classify(byte vector) => vector switch
     {
-        if (InterruptionInfo.IsValid(idtVectoring) && InterruptionInfo.Vector(idtVectoring) == ExceptionVector.PageFault
-            && InterruptionInfo.Type(idtVectoring) == InterruptionType.HardwareException)
-        {
-            InjectException(ExceptionVector.DoubleFault, 0);
-            return;
-        }
-        _cpu.Cr2 = address;
-        InjectException(ExceptionVector.PageFault, error);
-    }
+        0 or 10 or 11 or 12 or 13 => FaultClass.Contributory,
+        ExceptionVector.PageFault => FaultClass.PageFault,
+        ExceptionVector.DoubleFault => FaultClass.DoubleFault,
+        _ => FaultClass.Benign,
+    };
 
     /// <summary>Queues a hardware exception in the VM-entry interruption-information field (vmx_inject_gp's format), or delivers it by hand in real mode.</summary>
     void InjectException(byte vector, uint? errorCode = null)

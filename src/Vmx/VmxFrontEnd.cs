@@ -78,6 +78,9 @@ public sealed partial class VmxFrontEnd : IFrontEnd, IInterceptController, IVmxH
 
     bool _launched;
 
+    int _nestedExits;
+    const int MaxNestedExits = 64;
+
     public StopReason Run(long instructionBudget)
     {
         var cpu = _cpu;
@@ -157,8 +160,13 @@ public sealed partial class VmxFrontEnd : IFrontEnd, IInterceptController, IVmxH
         if (ExitObserved is { } observe) observe(VmxExitRecord.Capture(this));
         bool resume = reason < VmxExitHandlers.Count ? VmxExitHandlers.Dispatch(this, reason) : UnknownExit();
         Exits.Record(reason < VmxExitHandlers.Count ? reason : 0, start);
-        if (resume) EnterGuest();
-        else ToMachine();
+        if (resume && _nestedExits >= MaxNestedExits) { _stop = StopReason.Shutdown; resume = false; }
+        if (!resume) { ToMachine(); return; }
+        // An entry whose injected event exits again nests here; the architecture bounds that chain
+        // (#DF, then shutdown), the bound guards the host's stack against a VMM bug.
+        _nestedExits++;
+        try { EnterGuest(); }
+        finally { _nestedExits--; }
     }
 
     /// <summary>Back to the machine ("userspace"): the executor returns and <see cref="Run"/> reports <see cref="_stop"/>.</summary>
