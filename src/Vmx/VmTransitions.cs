@@ -49,7 +49,11 @@ public sealed partial class VmxHardware
         _cpu.NextRip = _cpu.Rip;
         _cpu.Pending |= PendingEvent.ModeChanged | PendingEvent.InterruptCheck;
         uint entryInfo = (uint)F(SlotEntryIntInfo);
-        if (InterruptionInfo.IsValid(entryInfo)) InjectEntryEvent(entryInfo);
+        if (InterruptionInfo.IsValid(entryInfo))
+        {
+            InjectEntryEvent(entryInfo);
+            _cpu.NextRip = _cpu.Rip;   // the executor continues at the handler, not after the exiting instruction
+        }
         return VmxStatus.Succeed;
     }
 
