@@ -33,6 +33,7 @@ public sealed partial class VmxHardware
             if (!ControlsValid()) return VmFail(VmInstructionError.EntryInvalidControlFields);
             if (!HostStateValid()) return VmFail(VmInstructionError.EntryInvalidHostStateFields);
         }
+        if ((_guestDirty || launch) && _guestStateCached) WriteBackGuestState();
         if ((_guestDirty || launch) && !GuestStateValid())
         {
             // §27.8: a VM exit with reason 33 and bit 31; the guest never ran.
@@ -41,7 +42,8 @@ public sealed partial class VmxHardware
         }
         if (launch) Vmcs.SetLaunchState(_vmcs, VmcsLaunchState.Launched);
         if (_controlsDirty || launch) ApplyControls();
-        if (_guestDirty || launch) LoadFullGuestState(); else LoadCheapGuestState();
+        if (_guestDirty || launch) { if (_guestStateCached) WriteBackGuestState(); LoadFullGuestState(); }
+        else LoadCheapGuestState();
         _guestDirty = false;
         EnterTranslationContext();
         InGuest = true;
@@ -127,7 +129,14 @@ public sealed partial class VmxHardware
         AccessRights = (uint)F(SlotAr[s]),
     };
 
-    /// <summary>Saves the Cpu's guest state into the guest-state area (SDM vol.3C §28.3).</summary>
+    /// <summary>
+    /// True while the rest of the guest-state area lives only in the Cpu (the processor's VMCS cache,
+    /// SDM vol.3C §25.11.1): an exit saves RIP, RSP, RFLAGS, interruptibility and activity at once and
+    /// the other guest fields when software first reads or writes one, or the VMCS is cleared or replaced.
+    /// </summary>
+    bool _guestStateCached;
+
+    /// <summary>Saves the Cpu's guest state into the guest-state area (SDM vol.3C §28.3): the fields exits always change now, the rest on demand.</summary>
     void SaveGuestState()
     {
         var cpu = _cpu;
@@ -137,6 +146,19 @@ public sealed partial class VmxHardware
         v[SlotRflags] = cpu.GetRflags();
         v[SlotInterruptibility] = (cpu.InterruptShadow ? Interruptibility.BlockingBySti : 0) | (cpu.NmiBlocked ? Interruptibility.BlockingByNmi : 0);
         v[SlotActivity] = cpu.Halted ? ActivityState.Hlt : ActivityState.Active;
+        // IA32_VMX_MISC bit 5: an exit stores EFER.LMA into the "IA-32e mode guest" entry control (§28.2).
+        ref ulong entry = ref v[SlotEntryCtl];
+        entry = (cpu.Efer & Efer.LMA) != 0 ? entry | EntryControls.Ia32eModeGuest : entry & ~(ulong)EntryControls.Ia32eModeGuest;
+        if (!_guestDirty) _guestStateCached = true;
+        else WriteBackGuestState();
+    }
+
+    /// <summary>The rest of the guest-state area, from the Cpu.</summary>
+    void WriteBackGuestState()
+    {
+        _guestStateCached = false;
+        var cpu = _cpu;
+        var v = _vmcs!;
         // JitVirt completes single-step and data-breakpoint traps inside the instruction, so none is pending at an exit.
         v[SlotPendingDebug] = 0;
         v[SlotCr0] = cpu.Cr0;
@@ -151,9 +173,6 @@ public sealed partial class VmxHardware
         v[SlotSysenterCs] = (uint)cpu.Msrs.SysenterCs;
         v[SlotSysenterEsp] = cpu.Msrs.SysenterEsp;
         v[SlotSysenterEip] = cpu.Msrs.SysenterEip;
-        // IA32_VMX_MISC bit 5: an exit stores EFER.LMA into the "IA-32e mode guest" entry control (§28.2).
-        ref ulong entry = ref v[SlotEntryCtl];
-        entry = (cpu.Efer & Efer.LMA) != 0 ? entry | EntryControls.Ia32eModeGuest : entry & ~(ulong)EntryControls.Ia32eModeGuest;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -112,6 +112,11 @@ public sealed partial class VmxFrontEnd
     void PrepareInterrupts()
     {
         var src = _cpu.Interrupts;
+        if (!_nmiPending && !_pending.Any && (src is null || (!src.HasPendingNmi && !src.HasPendingInterrupt)))
+        {
+            SetInterruptWindowExiting(false);   // nothing waits: the common case costs no VMREAD
+            return;
+        }
         bool queued = InterruptionInfo.IsValid((uint)Read(VmcsField.VmEntryInterruptionInfo));
         if (!queued && (_nmiPending || src?.HasPendingNmi == true) && (Read(VmcsField.GuestInterruptibilityState) & (Interruptibility.BlockingByNmi | 3)) == 0)
         {

@@ -105,6 +105,7 @@ public sealed partial class VmxHardware
         if (!InVmxOperation) return VmxStatus.InvalidOpcode;
         if (!IsValidRegionAddress(region)) return VmFail(VmInstructionError.VmclearInvalidAddress);
         if (region == VmxonPointer) return VmFail(VmInstructionError.VmclearWithVmxonPointer);
+        if (region == CurrentVmcsPointer && _guestStateCached) WriteBackGuestState();   // §24.11.3: VMCLEAR writes cached data to the region
         Vmcs.SetLaunchState(Memory.PageAt(region)!, VmcsLaunchState.Clear);
         if (region == CurrentVmcsPointer) { CurrentVmcsPointer = NoVmcs; _vmcs = null; }
         return VmSucceed();
@@ -118,6 +119,7 @@ public sealed partial class VmxHardware
         if (region == VmxonPointer) return VmFail(VmInstructionError.VmptrldWithVmxonPointer);
         var page = Memory.PageAt(region)!;
         if (Vmcs.RevisionId(page) != VmxCapabilities.RevisionId) return VmFail(VmInstructionError.VmptrldIncorrectRevision);
+        if (_guestStateCached) WriteBackGuestState();
         CurrentVmcsPointer = region;
         _vmcs = page;
         MarkAllDirty();
@@ -138,7 +140,8 @@ public sealed partial class VmxHardware
         if (!InVmxOperation) return VmxStatus.InvalidOpcode;
         if (_vmcs is null) return VmxStatus.FailInvalid;
         int slot = Vmcs.SlotOf(encoding & ~1u);
-        if (slot < 0 || !new VmcsFieldEncoding(encoding).IsWellFormed) return VmFail(VmInstructionError.UnsupportedVmcsComponent);
+        if (slot < 0 || IsBadHighAccess(encoding)) return VmFail(VmInstructionError.UnsupportedVmcsComponent);
+        if (_guestStateCached && ((encoding >> 10) & 3) == (uint)VmcsFieldType.GuestState && !IsCheapGuestSlot(slot)) WriteBackGuestState();
         ulong raw = _vmcs[slot];
         value = (encoding & 1) != 0 ? raw >> 32 : raw;
         return VmxStatus.Succeed;
@@ -155,8 +158,9 @@ public sealed partial class VmxHardware
         if (_vmcs is null) return VmxStatus.FailInvalid;
         var e = new VmcsFieldEncoding(encoding);
         int slot = Vmcs.SlotOf(encoding & ~1u);
-        if (slot < 0 || !e.IsWellFormed) return VmFail(VmInstructionError.UnsupportedVmcsComponent);
+        if (slot < 0 || IsBadHighAccess(encoding)) return VmFail(VmInstructionError.UnsupportedVmcsComponent);
         if (e.Type == VmcsFieldType.ExitInformation) return VmFail(VmInstructionError.VmwriteReadOnlyComponent);
+        if (_guestStateCached && e.Type == VmcsFieldType.GuestState && !IsCheapGuestSlot(slot)) WriteBackGuestState();
         ref ulong f = ref _vmcs[slot];
         if (e.IsHighAccess) f = (uint)f | (value << 32);
         else f = e.Width switch
@@ -191,6 +195,10 @@ public sealed partial class VmxHardware
 
     /// <summary>How many INVVPIDs the VMM executed (for tests and statistics).</summary>
     public long InvvpidCount { get; private set; }
+
+    /// <summary>Access type "high" is defined for 64-bit fields only (SDM vol.3C §25.11.2); the other reserved bits are rejected by the slot lookup.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool IsBadHighAccess(uint encoding) => (encoding & 1) != 0 && ((encoding >> 13) & 3) != (uint)VmcsFieldWidth.Bits64;
 
     bool IsValidRegionAddress(ulong address) => (address & 0xFFF) == 0 && Memory.Exists(address);
 
