@@ -50,12 +50,13 @@ public sealed class VmxGuest : IDisposable
     public List<VmxExitRecord> Exits { get; } = new();
     public JitVirt.Cpu.Cpu Cpu => Machine.Cpu;
 
-    public VmxGuest(Action<Assembler> program, IAddressTranslator? translator = null, bool vpid = false, Action<JitVirt.Cpu.Cpu>? setup = null)
+    public VmxGuest(Action<Assembler> program, IAddressTranslator? translator = null, bool vpid = false, Action<JitVirt.Cpu.Cpu>? setup = null,
+        Func<BareMetal, IExecutor>? executor = null)
     {
         Machine = new BareMetal(program, translator);
         Machine.Cpu.Io = Ports;
         setup?.Invoke(Machine.Cpu);
-        Vmx = new VmxFrontEnd(Machine.Cpu, Machine.Interpreter) { UseVpid = vpid };
+        Vmx = new VmxFrontEnd(Machine.Cpu, executor?.Invoke(Machine) ?? Machine.Interpreter) { UseVpid = vpid };
         Vmx.ExitObserved = Exits.Add;
         Vmx.Reset();
     }
