@@ -68,6 +68,60 @@ public sealed class LegacyModeGuestTests
     }
 
     [Fact]
+    public void RealModeInterruptIsDeliveredThroughTheIvtByTheVmm()
+    {
+        var source = new TestInterruptSource();
+        using var g = new VmxGuest(a => a.hlt(), setup: cpu =>
+        {
+            cpu.Reset();
+            cpu.Segments[SegmentIndex.Cs] = SegmentRegister.RealMode(0, SegmentRegister.RealModeCode);
+            cpu.Rip = Boot;
+            cpu.Gpr[Gpr.Rsp] = 0x7000;
+            cpu.UpdateMode();
+            cpu.Interrupts = source;
+            cpu.Physical.WriteBytes(0x08 * 4, BitConverter.GetBytes((uint)IntHandler));        // IRQ0 at vector 8, as the BIOS maps it
+            cpu.Physical.WriteBytes(IntHandler, VmxGuest.Encode(16, a => { a.mov(al, 0x08); a.@out(0x81, al); a.iret(); }));
+            cpu.Physical.WriteBytes(Boot, VmxGuest.Encode(16, a => { a.sti(); a.hlt(); a.mov(al, 0x22); a.@out(0x82, al); a.cli(); a.hlt(); }));
+        });
+        Assert.Equal(StopReason.Halted, g.Run());                        // STI; HLT with nothing pending
+        source.Vector = 0x08;
+        Assert.Equal(StopReason.Halted, g.Run());                        // woken: handler through the IVT, IRET, then CLI; HLT
+        Assert.Equal(new (ushort, uint)[] { (0x81, 0x08), (0x82, 0x22) }, g.Ports.Accesses.Select(x => (x.Port, x.Value)).ToArray());
+        Assert.True(g.Vmx.InRealModePath);
+        Assert.Equal(0x7000ul, g.Cpu.Gpr[Gpr.Rsp] & 0xFFFF);             // IRET popped the three words inject_rmode_irq pushed
+    }
+
+    /// <summary>An NMI line that rises once the guest has retired <see cref="After"/> instructions.</summary>
+    sealed class LateNmi(JitVirt.Cpu.Cpu cpu, long after) : JitVirt.Cpu.Platform.IInterruptSource
+    {
+        bool _taken;
+        public long After => after;
+        public bool HasPendingInterrupt => false;
+        public byte AcknowledgeInterrupt() => 0;
+        public bool HasPendingNmi => !_taken && cpu.InstructionsRetired >= after;
+        public void AcknowledgeNmi() => _taken = true;
+    }
+
+    [Fact]
+    public void NmiArrivingWhileTheGuestRunsExitsAndIsInjected()
+    {
+        const ulong handler = JitVirt.TestGuests.BareMetal.CodeAddress + 0x800;
+        LateNmi? source = null;
+        using var g = new VmxGuest(a => { a.nop(); a.sti(); a.nop(); a.nop(); a.hlt(); }, setup: cpu =>
+        {
+            GuestTables.Install(cpu);
+            GuestTables.Gate(cpu, 2, handler);
+            cpu.Physical.WriteBytes(handler, VmxGuest.Encode(64, a => { a.mov(al, 2); a.@out(0x82, al); a.hlt(); }));
+            cpu.Interrupts = source = new LateNmi(cpu, 1);
+        });
+        Assert.Equal(StopReason.Halted, g.Run());
+        var nmi = g.Exits.First(e => e.BasicReason == 0);
+        Assert.Equal(0x8000_0000u | (2u << 8) | 2u, nmi.InterruptionInfo);               // type 2 (NMI), vector 2
+        Assert.Equal(new ushort[] { 0x82 }, g.Ports.Accesses.Select(x => x.Port).ToArray()); // the guest's vector-2 handler ran once
+        Assert.True(g.Cpu.NmiBlocked);                                                     // blocked until IRET (SDM vol.3 §7.7.1)
+    }
+
+    [Fact]
     public void JmpToATssExitsWithTaskSwitchQualificationAndIsEmulated()
     {
         const ulong tss1 = 0x4000, tss2 = 0x5000, target = 0x11000;
