@@ -18,7 +18,7 @@ public sealed class FrontEndCatalog
     /// <summary>The front ends of this build.</summary>
     public static FrontEndCatalog Builtin { get; } = new FrontEndCatalog()
         .With("svm", (cpu, executor) => new JitVirt.Svm.SvmFrontEnd(cpu, executor))
-        .With("vmx", null); // (cpu, executor) => new JitVirt.Vmx.VmxFrontEnd(cpu, executor)
+        .With("vmx", (cpu, executor) => new JitVirt.Vmx.VmxFrontEnd(cpu, executor));
 
     public FrontEndCatalog With(string name, FrontEndFactory? factory)
     {
