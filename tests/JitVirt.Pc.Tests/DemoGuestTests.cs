@@ -53,7 +53,7 @@ public class DemoGuestTests
         Assert.Contains(body, i => i.Mnemonic == Mnemonic.Out && i.Op0Kind == OpKind.Immediate8 && i.Immediate8 == 0x43); // PIT control
         Assert.DoesNotContain(body, i => i.IsIPRelativeMemoryOperand); // 32-bit code cannot address RIP-relatively
         Assert.Contains("timer interrupts, paging on", text);
-        Assert.Contains("SYSENTER_CS=0x", text);
+        Assert.Contains("TSC_AUX=0x", text);
     }
 
     [Fact]

@@ -39,11 +39,12 @@ public sealed class KvmUnitTestsConventionTests
         return machine.Run(timeout: TimeSpan.FromSeconds(60));
     }
 
-    [Fact]
-    public void EveryConventionHoldsAndTheRunEndsWithStatusOne()
+    [Theory]
+    [MemberData(nameof(FrontEnds.Names), MemberType = typeof(FrontEnds))]
+    public void EveryConventionHoldsAndTheRunEndsWithStatusOne(string vcpu)
     {
         var serial = new MemoryStream();
-        var result = Boot(serial);
+        var result = Boot(serial, FrontEnds.Factory(vcpu));
         string console = TestGuests.Text(serial);
 
         var expected = new StringBuilder();

@@ -20,7 +20,7 @@ public static class TestGuests
     }
 
     /// <summary>A deterministic machine whose COM1 and port E9h outputs land in <paramref name="serial"/> / <paramref name="debugConsole"/>.</summary>
-    public static PcMachine Machine(MemoryStream serial, MemoryStream? debugConsole = null, Func<MachineConfig, MachineConfig>? tweak = null)
+    public static PcMachine Machine(MemoryStream serial, MemoryStream? debugConsole = null, Func<MachineConfig, MachineConfig>? tweak = null, Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory = null)
     {
         var config = new MachineConfig
         {
@@ -30,7 +30,7 @@ public static class TestGuests
             Deterministic = true,
             NoReboot = true,
         };
-        return new PcMachine(tweak is null ? config : tweak(config));
+        return new PcMachine(tweak is null ? config : tweak(config), vcpuFactory);
     }
 
     /// <summary>Where <see cref="InstallHandler"/> puts interrupt handlers: just above a 512-byte guest at 7C00h.</summary>

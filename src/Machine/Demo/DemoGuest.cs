@@ -10,7 +10,7 @@ namespace JitVirt.Machine.Demo;
 /// switches to 32-bit protected mode with a flat GDT, identity-maps the first 4 MiB with 4 KiB pages,
 /// builds an IDT, programs COM1 (115200 8N1 through the divisor latch), remaps the 8259 pair to 20h/28h,
 /// programs PIT counter 0 for 1 kHz, halts until <see cref="TimerTicks"/> timer interrupts arrived, runs
-/// CPUID and a WRMSR/RDMSR round trip of IA32_SYSENTER_CS, prints one line on COM1 and writes 0 to
+/// CPUID and a WRMSR/RDMSR round trip of IA32_TSC_AUX (an MSR both front ends intercept, so their profiles match), prints one line on COM1 and writes 0 to
 /// isa-debug-exit (exit status 1). An unexpected exception prints a line and exits with value 1 (status 3).
 /// </summary>
 public static class DemoGuest
@@ -34,8 +34,10 @@ public static class DemoGuest
     private const int IdtEntries = 256;
     private const byte TimerVector = 0x20; // master PIC remapped to 20h (ICW2), above the exception vectors
     private const ushort PitDivisor = 1193; // 1.193182 MHz / 1193 ≈ 1000.15 Hz (8254 datasheet, mode 2)
-    private const uint Ia32SysenterCs = 0x174; // SDM vol.4 Table 2-2
-    private const uint SysenterCsValue = CodeSelector;
+    // IA32_TSC_AUX (SDM vol.4 Table 2-2; AMD APM vol.2 RDTSCP). Not one of the MSRs 2.6.20's SVM passed
+    // through in its MSRPM (unlike SYSENTER_CS), and 2.6.20's VMX had no MSR bitmap: it exits under both.
+    private const uint Ia32TscAux = 0xC000_0103;
+    private const uint TscAuxValue = 0x0042;
 
     // COM1 registers (PC16550D datasheet Table II) and values.
     private const ushort Com1 = 0x3F8;
@@ -232,16 +234,16 @@ public static class DemoGuest
         a.mov(__dword_ptr[edi + 4], edx);
         a.mov(__dword_ptr[edi + 8], ecx);
 
-        // WRMSR then RDMSR of IA32_SYSENTER_CS.
-        a.mov(ecx, Ia32SysenterCs);
-        a.mov(eax, SysenterCsValue);
+        // WRMSR then RDMSR of IA32_TSC_AUX.
+        a.mov(ecx, Ia32TscAux);
+        a.mov(eax, TscAuxValue);
         a.xor(edx, edx);
         a.wrmsr();
         a.xor(eax, eax);
         a.rdmsr();
         a.mov(__dword_ptr[At(msrValue)], eax);
 
-        // "CPUID vendor=<vendor>, <n> timer interrupts, paging on|off, SYSENTER_CS=0x<hex> via WRMSR/RDMSR"
+        // "CPUID vendor=<vendor>, <n> timer interrupts, paging on|off, TSC_AUX=0x<hex> via WRMSR/RDMSR"
         a.mov(esi, At(vendor));
         a.call(puts);
         a.mov(esi, At(msgTicks));
@@ -265,7 +267,7 @@ public static class DemoGuest
         a.mov(ebx, __dword_ptr[At(msrValue)]);
         a.call(putHex16);
         var msrOk = NewLabel();
-        a.cmp(__dword_ptr[At(msrValue)], SysenterCsValue);
+        a.cmp(__dword_ptr[At(msrValue)], TscAuxValue);
         a.je(msrOk);
         a.mov(esi, At(msgMsrMismatch));
         a.call(puts);
@@ -363,7 +365,7 @@ public static class DemoGuest
         Bind(ref msgPagingOff);
         Ascii(a, " timer interrupts, paging off");
         Bind(ref msgMsr);
-        Ascii(a, ", SYSENTER_CS=0x");
+        Ascii(a, ", TSC_AUX=0x");
         Bind(ref msgMsrMismatch);
         Ascii(a, " (expected 0x0008)");
         Bind(ref msgEnd);
