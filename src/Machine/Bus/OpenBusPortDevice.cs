@@ -10,7 +10,8 @@ public sealed class OpenBusPortDevice : IPortIoDevice
 
     private OpenBusPortDevice() { }
 
-    public uint ReadPort(ushort port, int size) => AccessSize.PortMask(size);
+    /// <summary>All ones; <see cref="PortIoBus.Read"/> masks every read to its size, so no per-size work here.</summary>
+    public uint ReadPort(ushort port, int size) => uint.MaxValue;
 
     public void WritePort(ushort port, int size, uint value) { }
 }
