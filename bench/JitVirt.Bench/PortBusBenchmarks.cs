@@ -1,39 +1,31 @@
 using BenchmarkDotNet.Attributes;
-using JitVirt.Machine.Bus;
+using JitVirt.Machine.Pc;
 
 namespace JitVirt.Bench;
 
 /// <summary>
 /// Issue 5 acceptance 5: an unassigned port reads all ones and costs no more than an assigned one (a
 /// Linux <c>reboot -f</c> without an i8042 polls port 64h over a million times). Both read through the
-/// same <see cref="PortIoBus"/> populated like the PC's low ports; 1,000 reads per operation.
+/// port bus of a real <see cref="PcMachine"/>: port 61h (the system control port B device) and port
+/// 2F8h (COM2, which the machine does not have); 1,000 reads per operation.
 /// </summary>
 public class PortBusBenchmarks
 {
     const int Reads = 1000;
-    PortIoBus _bus = null!;
-
-    sealed class Register8 : IPortIoDevice
-    {
-        public uint Value = 0x1C;
-        public uint ReadPort(ushort port, int size) => Value;
-        public void WritePort(ushort port, int size, uint value) => Value = value;
-    }
+    PcMachine _machine = null!;
 
     [GlobalSetup]
-    public void Setup()
-    {
-        _bus = new PortIoBus();
-        // A PC-like map: PIC, PIT, port 61h, RTC, a UART, isa-debug-exit; 64h left unassigned.
-        foreach (var (first, count) in new (ushort, int)[] { (0x20, 2), (0x40, 4), (0x61, 1), (0x70, 2), (0xA0, 2), (0xF4, 4), (0x3F8, 8), (0x510, 2), (0xCF8, 8) })
-            _bus.Register(first, count, new Register8());
-    }
+    public void Setup() => _machine = new PcMachine(new MachineConfig { Serial = OutputTarget.None });
+
+    [GlobalCleanup]
+    public void Cleanup() => _machine.Dispose();
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Reads)]
     public uint AssignedPort()
     {
         uint x = 0;
-        for (int i = 0; i < Reads; i++) x += _bus.Read(0x61, 1);
+        var ports = _machine.Ports;
+        for (int i = 0; i < Reads; i++) x += ports.Read(0x61, 1);
         return x;
     }
 
@@ -41,7 +33,8 @@ public class PortBusBenchmarks
     public uint UnassignedPort()
     {
         uint x = 0;
-        for (int i = 0; i < Reads; i++) x += _bus.Read(0x64, 1);
+        var ports = _machine.Ports;
+        for (int i = 0; i < Reads; i++) x += ports.Read(0x2F8, 1);
         return x;
     }
 }
