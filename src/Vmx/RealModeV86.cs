@@ -207,6 +207,7 @@ public sealed partial class VmxFrontEnd
             {
                 ulong value = (insn.Op1Register - Reg.CR0) switch { 0 => GuestCr0, 2 => cpu.Cr2, 3 => Read(VmcsField.GuestCr3), 4 => GuestCr4, _ => 0 };
                 cpu.WriteRegisterSized(insn.Op0Register, (uint)value);
+                if (insn.Op0Register.GetFullRegister() == Reg.RSP) Write(VmcsField.GuestRsp, cpu.Gpr[JitVirt.Cpu.State.Gpr.Rsp]);   // RSP lives in GUEST_RSP
                 break;
             }
             case Mnemonic.Lmsw:
