@@ -9,7 +9,8 @@ namespace JitVirt.Vmx;
 /// Guest real mode the way 2006 VMX hardware forced KVM to run it (2.6.20 enter_rmode/enter_pmode,
 /// fix_rmode_seg, inject_rmode_irq): VM entry needs CR0.PE = 1 (IA32_VMX_CR0_FIXED0), so the guest
 /// runs in virtual-8086 mode with IOPL 3 under a fake three-page TSS at the top of guest RAM (I/O
-/// map all zeros, so port I/O reaches the I/O exiting controls), every segment rewritten to
+/// map all zeros, so port I/O reaches the I/O exiting controls; present only while the guest is in
+/// real mode, the guest's own bytes kept aside meanwhile), every segment rewritten to
 /// base = selector × 16, limit FFFF, AR F3 (SDM vol.3C §27.3.1.2), every exception exiting, and
 /// interrupts delivered by the VMM through the real-mode IVT.
 /// Departure from 2.6.20: KVM set CR4.VME and let the TSS redirection bitmap send INT n to the IVT
@@ -34,19 +35,52 @@ public sealed partial class VmxFrontEnd
     const int FakeTssIoMapOffset = 0x88;
     ulong _fakeTssBase;
 
-    void WriteFakeTss()
+    /// <summary>The guest's own bytes under the fake TSS while it is installed (null when it is not).</summary>
+    byte[]? _displacedByFakeTss;
+
+    /// <summary>
+    /// Where the fake TSS goes: the top three pages of guest RAM. 2.6.20 took the top three pages of
+    /// memory slot 0 (rmode_tss_base), memory the guest was not meant to use (later KVM made the
+    /// address the VMM's explicit choice, KVM_SET_TSS_ADDR). Here those pages are ordinary RAM the
+    /// guest owns (the machine's memory map says usable, and the Linux loader puts the initrd there),
+    /// so the TSS is only present while the guest runs on the virtual-8086 path, see <see cref="InstallFakeTss"/>.
+    /// </summary>
+    void PlaceFakeTss()
     {
+        _fakeTssBase = (_cpu.Physical.RamSize - 3 * 4096) & ~0xFFFul;
+        _displacedByFakeTss = null;   // after a reset the machine owns the RAM contents again
+    }
+
+    /// <summary>
+    /// Writes the fake TSS over the guest's bytes, keeping them to restore at <see cref="RemoveFakeTss"/>.
+    /// Virtual-8086 code reaches only the first 1 MiB + 64 KiB (segment limits FFFF), so the guest
+    /// cannot see the swap; the processor only reads the TSS (SS0:ESP0, the I/O map).
+    /// </summary>
+    void InstallFakeTss()
+    {
+        if (_displacedByFakeTss is not null) return;   // still installed (an emulated task switch rewrote the state)
         var ram = _cpu.Physical;
-        _fakeTssBase = (ram.RamSize - 3 * 4096) & ~0xFFFul;     // the top three pages of guest RAM, as 2.6.20's rmode_tss_base
+        var saved = new byte[FakeTssLimit + 1];
+        ram.ReadBytes(_fakeTssBase, saved);
         var image = new byte[FakeTssLimit + 1];
         image[0x66] = FakeTssIoMapOffset;                        // I/O map base (TSS+0x66)
         image[FakeTssLimit] = 0xFF;                              // the byte after the map must be all ones (SDM vol.1 §19.5.2)
         ram.WriteBytes(_fakeTssBase, image);
+        _displacedByFakeTss = saved;
+    }
+
+    /// <summary>Puts the guest's own bytes back where the fake TSS was (the guest leaves real mode).</summary>
+    void RemoveFakeTss()
+    {
+        if (_displacedByFakeTss is not { } saved) return;
+        _cpu.Physical.WriteBytes(_fakeTssBase, saved);
+        _displacedByFakeTss = null;
     }
 
     void EnterRealMode()
     {
         _rmode = true;
+        InstallFakeTss();
         _savedTr = ((ushort)Read(VmcsField.GuestTrSelector), Read(VmcsField.GuestTrBase), (uint)Read(VmcsField.GuestTrLimit), (uint)Read(VmcsField.GuestTrAccessRights));
         _rmodeIdtrBase = Read(VmcsField.GuestIdtrBase);
         _rmodeIdtrLimit = (uint)Read(VmcsField.GuestIdtrLimit);
@@ -74,6 +108,7 @@ public sealed partial class VmxFrontEnd
     void LeaveRealMode()
     {
         _rmode = false;
+        RemoveFakeTss();
         Write(VmcsField.GuestTrSelector, _savedTr.Selector);
         Write(VmcsField.GuestTrBase, _savedTr.Base);
         Write(VmcsField.GuestTrLimit, _savedTr.Limit);
@@ -172,6 +207,7 @@ public sealed partial class VmxFrontEnd
             {
                 ulong value = (insn.Op1Register - Reg.CR0) switch { 0 => GuestCr0, 2 => cpu.Cr2, 3 => Read(VmcsField.GuestCr3), 4 => GuestCr4, _ => 0 };
                 cpu.WriteRegisterSized(insn.Op0Register, (uint)value);
+                if (insn.Op0Register.GetFullRegister() == Reg.RSP) Write(VmcsField.GuestRsp, cpu.Gpr[JitVirt.Cpu.State.Gpr.Rsp]);   // RSP lives in GUEST_RSP
                 break;
             }
             case Mnemonic.Lmsw:

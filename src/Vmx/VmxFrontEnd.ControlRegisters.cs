@@ -31,7 +31,7 @@ public sealed partial class VmxFrontEnd
         {
             case ExitQualification.MovToCr:
             {
-                ulong value = cpu.Is64BitMode ? cpu.Gpr[gpr] : (uint)cpu.Gpr[gpr];
+                ulong value = cpu.Is64BitMode ? v.Gpr(gpr) : (uint)v.Gpr(gpr);
                 ok = cr switch
                 {
                     0 => v.SetCr0(value),
@@ -45,7 +45,7 @@ public sealed partial class VmxFrontEnd
             case ExitQualification.MovFromCr:
             {
                 ulong value = cr == 3 ? v.Read(VmcsField.GuestCr3) : cpu.Cr8;
-                cpu.Gpr[gpr] = cpu.Is64BitMode ? value : (uint)value;
+                v.SetGpr(gpr, cpu.Is64BitMode ? value : (uint)value);
                 break;
             }
             case ExitQualification.Clts:

@@ -21,7 +21,22 @@ public sealed partial class VmxFrontEnd
         if ((intr & 3) != 0) Write(VmcsField.GuestInterruptibilityState, intr & ~3ul);
     }
 
-    ulong Gpr(int n) => _cpu.Gpr[n];
+    /// <summary>
+    /// A guest GPR as the handlers see it. RSP is part of the guest-state area (GUEST_RSP, SDM vol.3C
+    /// §25.4.1), the others stay in the Cpu, as 2.6.20 kept them in <c>vcpu-&gt;regs</c>.
+    /// </summary>
+    ulong Gpr(int n) => n == JitVirt.Cpu.State.Gpr.Rsp ? Read(VmcsField.GuestRsp) : _cpu.Gpr[n];
+
+    /// <summary>
+    /// Writes a guest GPR. RSP goes to GUEST_RSP, which the next VM entry loads (2.6.20's
+    /// vcpu_put_rsp_rip): written only into the Cpu it would be lost at that entry, e.g. Linux's
+    /// PTI syscall entry <c>mov %cr3, %rsp</c> (CR3-store exiting) would keep the user RSP.
+    /// </summary>
+    void SetGpr(int n, ulong value)
+    {
+        if (n == JitVirt.Cpu.State.Gpr.Rsp) Write(VmcsField.GuestRsp, value);
+        _cpu.Gpr[n] = value;
+    }
 
     void SetEdxEax(ulong value)
     {
@@ -185,12 +200,12 @@ public sealed partial class VmxFrontEnd
         if (fromDr)
         {
             ulong value = dr == 7 ? v.Read(VmcsField.GuestDr7) : cpu.Dr[dr];
-            cpu.Gpr[gpr] = cpu.Is64BitMode ? value : (uint)value;
+            v.SetGpr(gpr, cpu.Is64BitMode ? value : (uint)value);
         }
         else
         {
             cpu.Dr[7] = v.Read(VmcsField.GuestDr7);
-            if (!cpu.TryWriteDebugRegister(dr, cpu.Gpr[gpr])) { cpu.Pending &= ~PendingEvent.Exception; v.InjectException(ExceptionVector.GeneralProtection, 0); return true; }
+            if (!cpu.TryWriteDebugRegister(dr, v.Gpr(gpr))) { cpu.Pending &= ~PendingEvent.Exception; v.InjectException(ExceptionVector.GeneralProtection, 0); return true; }
             if (dr == 7) v.Write(VmcsField.GuestDr7, cpu.Dr[7]);
         }
         v.SkipInstruction();

@@ -52,7 +52,7 @@ public sealed partial class VmxFrontEnd
         _windowExiting = false;
         _stop = null;
         _pending.Clear();
-        WriteFakeTss();
+        PlaceFakeTss();
         VcpuSetup();
         _cpu.AttachInterceptController(this);
     }
