@@ -37,9 +37,21 @@ public class LinuxBootTests(ITestOutputHelper output)
     /// mode), and /init's "poweroff -f" ending in ACPI soft-off (SLP_TYP S5 with SLP_EN in PM1a_CNT).
     /// </summary>
     [LinuxGuestFact]
-    public void BootsToInitWithAcpiAndApicsAndPowersOff()
+    public void BootsToInitWithAcpiAndApicsAndPowersOff() => BootsWithAcpiAndPowersOff(vcpuFactory: null);
+
+    /// <summary>Issue 11 acceptance 1, under the SVM front end (2.6.20's init_vmcb intercepts).</summary>
+    [LinuxGuestFact]
+    public void BootsUnderSvmWithAcpiAndApicsAndPowersOff()
+        => BootsWithAcpiAndPowersOff(cpu => new FrontEndVcpu(cpu, new JitVirt.Svm.SvmFrontEnd(cpu, new JitVirt.Cpu.Execution.Interpreter(cpu))));
+
+    /// <summary>Issue 11 acceptance 1, under the VMX front end (2.6.20's vmx_vcpu_setup controls).</summary>
+    [LinuxGuestFact]
+    public void BootsUnderVmxWithAcpiAndApicsAndPowersOff()
+        => BootsWithAcpiAndPowersOff(cpu => new FrontEndVcpu(cpu, new JitVirt.Vmx.VmxFrontEnd(cpu, new JitVirt.Cpu.Execution.Interpreter(cpu))));
+
+    private void BootsWithAcpiAndPowersOff(Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory)
     {
-        var boot = Boot("console=ttyS0 panic=-1 jvexit=poweroff");
+        var boot = Boot("console=ttyS0 panic=-1 jvexit=poweroff", vcpuFactory);
         Assert.True(boot.Result.Outcome == RunOutcome.PowerOff, boot.Describe("the guest should power off through ACPI"));
         Assert.True(boot.Console.Contains(LinuxGuest.Marker + " uptime:", StringComparison.Ordinal), boot.Describe("no boot marker"));
         Assert.False(boot.Console.Contains("Kernel panic", StringComparison.Ordinal), boot.Describe("kernel panic"));
@@ -47,7 +59,7 @@ public class LinuxBootTests(ITestOutputHelper output)
         Assert.False(boot.Console.Contains("ACPI Error", StringComparison.Ordinal), boot.Describe("ACPICA reported an error"));
     }
 
-    private LinuxBoot Boot(string commandLine)
+    private LinuxBoot Boot(string commandLine, Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory = null)
     {
         using var serial = new MemoryStream();
         var config = new MachineConfig
@@ -61,7 +73,7 @@ public class LinuxBootTests(ITestOutputHelper output)
             CommandLine = commandLine,
         };
         RunResult result;
-        using (var machine = new PcMachine(config))
+        using (var machine = new PcMachine(config, vcpuFactory))
         {
             machine.Boot(KernelImages.ForKernel(ImageFile.Read(LinuxGuest.KernelPath), ImageFile.Read(LinuxGuest.InitrdPath), commandLine));
             result = machine.Run(timeout: BootTimeout);
