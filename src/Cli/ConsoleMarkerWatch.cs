@@ -8,7 +8,7 @@ namespace JitVirt.Cli;
 /// looked for, so the console is complete up to and including the marker. The guest console is line
 /// buffered, so the marker is seen when its line (or a full buffer) reaches this stream.
 /// </summary>
-public sealed class ConsoleMarkerWatch : Stream
+public sealed class ConsoleMarkerWatch : WriteOnlyStream
 {
     private readonly Stream _inner;
     private readonly byte[] _marker;
@@ -55,12 +55,4 @@ public sealed class ConsoleMarkerWatch : Stream
     }
 
     public override void Flush() => _inner.Flush();
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
