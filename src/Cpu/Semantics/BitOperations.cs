@@ -15,18 +15,16 @@ static unsafe class BitOperations
         RegisterBitTest<BtsOp>(Mnemonic.Bts);
         RegisterBitTest<BtrOp>(Mnemonic.Btr);
         RegisterBitTest<BtcOp>(Mnemonic.Btc);
-        foreach (var code in HandlerTable.FormsOf(Mnemonic.Bsf))
-            HandlerTable.Set(code, Forms.ByWidth(Forms.Width(code, 0), &Bsf<byte>, &Bsf<ushort>, &Bsf<uint>, &Bsf<ulong>));
-        foreach (var code in HandlerTable.FormsOf(Mnemonic.Bsr))
-            HandlerTable.Set(code, Forms.ByWidth(Forms.Width(code, 0), &Bsr<byte>, &Bsr<ushort>, &Bsr<uint>, &Bsr<ulong>));
         // TZCNT (F3 0F BC) and LZCNT (F3 0F BD) on a processor without them: the F3 prefix is ignored and the
         // encoding executes as BSF / BSR (SDM vol.2 TZCNT and LZCNT, "Description"). The CPUID model reports
         // neither BMI1 (leaf 7 EBX[3]) nor LZCNT/ABM (leaf 80000001h ECX[5]), and Linux relies on this: its
         // __ffs() is emitted as "rep bsf" so that BMI1 parts run the faster TZCNT and older parts plain BSF.
-        foreach (var code in HandlerTable.FormsOf(Mnemonic.Tzcnt))
-            HandlerTable.Set(code, Forms.ByWidth(Forms.Width(code, 0), &Bsf<byte>, &Bsf<ushort>, &Bsf<uint>, &Bsf<ulong>));
-        foreach (var code in HandlerTable.FormsOf(Mnemonic.Lzcnt))
-            HandlerTable.Set(code, Forms.ByWidth(Forms.Width(code, 0), &Bsr<byte>, &Bsr<ushort>, &Bsr<uint>, &Bsr<ulong>));
+        foreach (var m in new[] { Mnemonic.Bsf, Mnemonic.Tzcnt })
+            foreach (var code in HandlerTable.FormsOf(m))
+                HandlerTable.Set(code, Forms.ByWidth(Forms.Width(code, 0), &Bsf<byte>, &Bsf<ushort>, &Bsf<uint>, &Bsf<ulong>));
+        foreach (var m in new[] { Mnemonic.Bsr, Mnemonic.Lzcnt })
+            foreach (var code in HandlerTable.FormsOf(m))
+                HandlerTable.Set(code, Forms.ByWidth(Forms.Width(code, 0), &Bsr<byte>, &Bsr<ushort>, &Bsr<uint>, &Bsr<ulong>));
         foreach (var code in HandlerTable.FormsOf(Mnemonic.Bswap))
             HandlerTable.Set(code, Forms.ByWidth(Forms.Width(code, 0), &Bswap<byte>, &Bswap<ushort>, &Bswap<uint>, &Bswap<ulong>));
         foreach (var m in SetccMnemonics)

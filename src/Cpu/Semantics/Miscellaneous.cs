@@ -12,13 +12,12 @@ public static unsafe class Miscellaneous
 {
     public static void Register()
     {
-        foreach (var m in new[] { Mnemonic.Nop, Mnemonic.Reservednop, Mnemonic.Pause, Mnemonic.Prefetchnta, Mnemonic.Prefetcht0, Mnemonic.Prefetcht1, Mnemonic.Prefetcht2 })
-            foreach (var code in HandlerTable.FormsOf(m)) HandlerTable.Set(code, &Nop);
         // CET's ENDBR32/ENDBR64 (F3 0F 1E FB/FA) and RDSSPD/RDSSPQ (F3 0F 1E /1) sit in the 0F 1E reserved-NOP
         // space so that CET-enabled code runs unchanged on older processors: without CET (CPUID leaf 7 EDX[20] /
         // ECX[7], which the model does not report) they are NOPs and RDSSP leaves its register as it was (SDM
         // vol.2 ENDBR64, RDSSPD/RDSSPQ; vol.1 §18.2). Debian's busybox and glibc begin functions with ENDBR64.
-        foreach (var m in new[] { Mnemonic.Endbr32, Mnemonic.Endbr64, Mnemonic.Rdsspd, Mnemonic.Rdsspq })
+        foreach (var m in new[] { Mnemonic.Nop, Mnemonic.Reservednop, Mnemonic.Pause, Mnemonic.Prefetchnta, Mnemonic.Prefetcht0, Mnemonic.Prefetcht1, Mnemonic.Prefetcht2,
+                                  Mnemonic.Endbr32, Mnemonic.Endbr64, Mnemonic.Rdsspd, Mnemonic.Rdsspq })
             foreach (var code in HandlerTable.FormsOf(m)) HandlerTable.Set(code, &Nop);
         foreach (var m in new[] { Mnemonic.Ud0, Mnemonic.Ud1, Mnemonic.Ud2 })
             foreach (var code in HandlerTable.FormsOf(m)) HandlerTable.Set(code, &Undefined);
