@@ -56,8 +56,9 @@ public sealed unsafe class TieredExecutor : IExecutor
                 if (RunOneInterpreted(ref budgetEnd) is { } stop) return stop;
                 continue;
             }
-            // A jump-cache miss decodes here, so a block is compiled on its first entry at threshold 0.
-            var block = Lookup() ?? _interpreter.FetchBlock();
+            // The interpreter's lookup: jump cache first, and a miss decodes here, so a block is
+            // compiled on its first entry at threshold 0.
+            var block = _interpreter.FetchBlock();
             if (block is null) continue; // the fetch faulted: the fault is pending
             if (block.ExecutionCount >= Threshold && budgetEnd - cpu.InstructionsRetired >= block.Instructions.Length)
             {
@@ -207,12 +208,6 @@ public sealed unsafe class TieredExecutor : IExecutor
             cpu.InstructionsRetired++;
             if (cpu.InstructionsRetired >= budgetEnd) return;
         }
-    }
-
-    DecodedBlock? Lookup()
-    {
-        var cpu = _cpu;
-        return _interpreter.Blocks.LookupLinear(CodeLinear(cpu), cpu.CodeMode, cpu.Cpl == 3);
     }
 
     /// <summary>CS.base + RIP, truncated to 32 bits outside 64-bit mode (as the interpreter's fetch).</summary>
