@@ -178,16 +178,29 @@ public sealed partial class VmxFrontEnd
         return _stop is null;
     }
 
+    // The fetch buffer and 16-bit decoder of EmulateRealModeInstruction, reused: every #GP exit of
+    // real-mode code comes through it, and a fresh decoder per exit was three allocations.
+    readonly byte[] _realModeFetch = new byte[15];   // the longest instruction (SDM vol.2 §2.3.11)
+    ByteArrayCodeReader _realModeReader = null!;
+    Decoder _realModeDecoder = null!;
+
+    void CreateRealModeDecoder()
+    {
+        _realModeReader = new ByteArrayCodeReader(_realModeFetch);
+        _realModeDecoder = Decoder.Create(16, _realModeReader);
+    }
+
     /// <summary>The #GP(0) a CPL-0 instruction raises in virtual-8086 mode: emulate it on the guest's real-mode state.</summary>
     bool EmulateRealModeInstruction()
     {
         var cpu = _cpu;
         ulong rip = Read(VmcsField.GuestRip);
         ulong csBase = Read(VmcsField.GuestCsBase);
-        var bytes = new byte[15];
+        var bytes = _realModeFetch;
         for (int k = 0; k < bytes.Length; k++) bytes[k] = cpu.ReadLinear<byte>(csBase + ((rip + (ulong)k) & 0xFFFF), false);
-        var decoder = Decoder.Create(16, new ByteArrayCodeReader(bytes), rip);
-        decoder.Decode(out var insn);
+        _realModeReader.Position = 0;
+        _realModeDecoder.IP = rip;
+        _realModeDecoder.Decode(out var insn);
         Write(VmcsField.GuestRip, (rip + (ulong)insn.Length) & 0xFFFF);
         bool ok = true;
         switch (insn.Mnemonic)

@@ -46,6 +46,7 @@ public sealed partial class VmxFrontEnd : IFrontEnd, IInterceptController, IVmxH
         _executor = executor;
         _hw = new VmxHardware(cpu, new HostMemory());
         _hw.SetHost(this);
+        CreateRealModeDecoder();
     }
 
     // ------------------------------------------------------------------ VMCS access (VMREAD/VMWRITE only)

@@ -87,7 +87,9 @@ public sealed partial class VmxHardware
                 if (Proc(ProcControls.UseIoBitmaps))
                 {
                     bool immediate = i.Mnemonic == Mnemonic.In ? i.Op1Kind == OpKind.Immediate8 : i.Mnemonic == Mnemonic.Out && i.Op0Kind == OpKind.Immediate8;
-                    return !immediate || _ioBitmaps.IsIntercepted(i.Immediate8, IoSize(i));
+                    if (!immediate) return true;   // the port is DX, known only at run time
+                    var (port, size) = InterceptStubs.IoAccess(_cpu, in i);   // imm8 port: no register read
+                    return _ioBitmaps.IsIntercepted(port, size);
                 }
                 return Proc(ProcControls.UnconditionalIoExiting);
             case Mnemonic.Clts: return (_cr0Mask & Cr0.TS) != 0;
@@ -107,15 +109,6 @@ public sealed partial class VmxHardware
             default: return false;
         }
     }
-
-    static int IoSize(in Instruction i) => i.Mnemonic switch
-    {
-        Mnemonic.In => i.Op0Register.GetSize(),
-        Mnemonic.Out => i.Op1Register.GetSize(),
-        Mnemonic.Insb or Mnemonic.Outsb => 1,
-        Mnemonic.Insw or Mnemonic.Outsw => 2,
-        _ => 4,
-    };
 
     // ------------------------------------------------------------------ run time
 

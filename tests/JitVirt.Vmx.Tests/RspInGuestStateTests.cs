@@ -50,5 +50,6 @@ public sealed class RspInGuestStateTests
 
         Assert.Contains(g.Exits, e => e.BasicReason == 29);   // DR_ACCESS
         Assert.Equal(new uint[] { 0x400 }, g.Ports.Accesses.Select(x => x.Value).ToArray());
+        Assert.Equal(0x400ul, g.Cpu.Gpr[Gpr.Rsp]);   // and still in RSP after the HLT exit saved GUEST_RSP
     }
 }
