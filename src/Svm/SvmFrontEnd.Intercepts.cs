@@ -45,13 +45,13 @@ public sealed partial class SvmFrontEnd
             case Mnemonic.Rdmsr: case Mnemonic.Wrmsr: return (w1 & InterceptWord1.MsrProt) != 0;
             case Mnemonic.Mov:
                 if (i.Op0Register.IsCR()) return CrWriteIntercepted(i.Op0Register - Register.CR0) || (i.Op0Register == Register.CR0 && (w1 & InterceptWord1.Cr0SelectiveWrite) != 0);
-                if (i.Op1Register.IsCR()) return ((v.InterceptCrRead >> (i.Op1Register - Register.CR0)) & 1) != 0;
-                if (i.Op0Register.IsDR()) return ((v.InterceptDrWrite >> (i.Op0Register - Register.DR0)) & 1) != 0;
-                if (i.Op1Register.IsDR()) return ((v.InterceptDrRead >> (i.Op1Register - Register.DR0)) & 1) != 0;
+                if (i.Op1Register.IsCR()) return CrReadIntercepted(i.Op1Register - Register.CR0);
+                if (i.Op0Register.IsDR()) return DrWriteIntercepted(i.Op0Register - Register.DR0);
+                if (i.Op1Register.IsDR()) return DrReadIntercepted(i.Op1Register - Register.DR0);
                 return false;
             case Mnemonic.Lmsw: case Mnemonic.Clts:
                 return CrWriteIntercepted(0) || (w1 & InterceptWord1.Cr0SelectiveWrite) != 0;
-            case Mnemonic.Smsw: return (v.InterceptCrRead & 1) != 0;
+            case Mnemonic.Smsw: return CrReadIntercepted(0);
         }
         var bit = Word1Of(i.Mnemonic);
         if (bit != 0) return (w1 & bit) != 0;
@@ -59,7 +59,11 @@ public sealed partial class SvmFrontEnd
         return bit2 != 0 && (w2 & bit2) != 0;
     }
 
+    // The CR/DR intercept vectors (APM vol.2 §15.8, Table B-1 offsets 0x00-0x07): bit n = CRn/DRn.
+    bool CrReadIntercepted(int cr) => ((Vmcb.InterceptCrRead >> cr) & 1) != 0;
     bool CrWriteIntercepted(int cr) => ((Vmcb.InterceptCrWrite >> cr) & 1) != 0;
+    bool DrReadIntercepted(int dr) => ((Vmcb.InterceptDrRead >> dr) & 1) != 0;
+    bool DrWriteIntercepted(int dr) => ((Vmcb.InterceptDrWrite >> dr) & 1) != 0;
 
     /// <summary>The word-1 intercept of an instruction (APM vol.2 §15.9, Table B-1 offset 0x0C).</summary>
     static InterceptWord1 Word1Of(Mnemonic m) => m switch
@@ -160,7 +164,7 @@ public sealed partial class SvmFrontEnd
             case Mnemonic.Clts:
                 return CrWriteIntercepted(0) ? SvmExitCode.WriteCr0 : -1; // CLTS changes only TS: never selective
             case Mnemonic.Smsw:
-                return (v.InterceptCrRead & 1) != 0 ? SvmExitCode.ReadCr0 : -1;
+                return CrReadIntercepted(0) ? SvmExitCode.ReadCr0 : -1;
         }
         var bit = Word1Of(i.Mnemonic);
         if (bit != 0) return v.IsIntercepted(bit) ? SvmExitCode.Of(bit) : -1;
@@ -179,7 +183,6 @@ public sealed partial class SvmFrontEnd
     /// <summary>MOV to/from CRn/DRn: exit codes 0x00+n, 0x10+n, 0x20+n, 0x30+n; EXITINFO1 is 0 without decode assists (APM vol.2 §15.8).</summary>
     int ControlOrDebugExit(CpuT cpu, in Instruction i)
     {
-        var v = Vmcb;
         if (i.Op0Register.IsCR())
         {
             int cr = i.Op0Register - Register.CR0;
@@ -189,17 +192,17 @@ public sealed partial class SvmFrontEnd
         if (i.Op1Register.IsCR())
         {
             int cr = i.Op1Register - Register.CR0;
-            return ((v.InterceptCrRead >> cr) & 1) != 0 ? SvmExitCode.ReadCr0 + cr : -1;
+            return CrReadIntercepted(cr) ? SvmExitCode.ReadCr0 + cr : -1;
         }
         if (i.Op0Register.IsDR())
         {
             int dr = i.Op0Register - Register.DR0;
-            return ((v.InterceptDrWrite >> dr) & 1) != 0 ? SvmExitCode.WriteDr0 + dr : -1;
+            return DrWriteIntercepted(dr) ? SvmExitCode.WriteDr0 + dr : -1;
         }
         if (i.Op1Register.IsDR())
         {
             int dr = i.Op1Register - Register.DR0;
-            return ((v.InterceptDrRead >> dr) & 1) != 0 ? SvmExitCode.ReadDr0 + dr : -1;
+            return DrReadIntercepted(dr) ? SvmExitCode.ReadDr0 + dr : -1;
         }
         return -1;
     }

@@ -114,8 +114,10 @@ public class InterruptTests
         Assert.Equal(1, src.Acknowledged);
         Assert.Equal(1, Word(g, HandlerRuns));
         Assert.Equal(g.Rip(window), Word(g, ReturnIpSlot));
-        Assert.False(g.Svm.Vmcb.VIrq);
-        Assert.Equal(0u, (uint)g.Svm.Vmcb.InterceptWord1 & (uint)InterceptWord1.Vintr);
+        // Read back from the VMCB bytes (APM vol.2 Table B-1): V_IRQ is bit 8 of offset 0x60, the VINTR intercept bit 4 of 0x0C.
+        var page = g.Svm.Vmcb.Bytes;
+        Assert.Equal(0u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(page[0x060..]) & (1u << 8));
+        Assert.Equal(0u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(page[0x00C..]) & (1u << 4));
         Assert.Equal(1, g.Svm.Exits.Snapshot().Single(r => r.Name == "vintr").Count);
     }
 
