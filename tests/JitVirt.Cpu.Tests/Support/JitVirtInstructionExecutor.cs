@@ -18,7 +18,7 @@ public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposab
     const ulong CodeFrame = 0x10_000, ScratchFrame = 0x20_000, StackFrame = 0x30_000;
 
     readonly TestMachine _machine;
-    readonly OracleTranslator _translator = new();
+    readonly OraclePageTranslator _translator = new();
 
     public OracleLayout Layout { get; }
     public Cpu Cpu => _machine.Cpu;
@@ -49,7 +49,7 @@ public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposab
     {
         var cpu = _machine.Cpu;
         var mem = _machine.Memory;
-        EnterUserMode(cpu, mode);
+        OracleUserMode.Enter(cpu, mode);
         if (!KeepFpuState) cpu.ResetFpu();
 
         ulong codeAddress = Layout.CodeAddress(mode);
@@ -87,53 +87,5 @@ public sealed class JitVirtInstructionExecutor : IInstructionExecutor, IDisposab
     }
 
     /// <summary>Long mode active, paging on (our translator), CPL 3 with a 64-bit or 32-bit code segment.</summary>
-    static void EnterUserMode(Cpu cpu, ExecutionMode mode)
-    {
-        // As Linux runs user code: PE, PG, MP (WAIT honours TS), NE (native #MF), WP.
-        cpu.Cr0 = State.Cr0.PE | State.Cr0.PG | State.Cr0.MP | State.Cr0.ET | State.Cr0.NE | State.Cr0.WP;
-        cpu.Cr4 = State.Cr4.PAE | State.Cr4.OSFXSR | State.Cr4.OSXMMEXCPT;
-        cpu.Efer = State.Efer.LME | State.Efer.LMA | State.Efer.NXE | State.Efer.SCE;
-        uint dpl3 = 3u << SegmentRegister.DplShift;
-        uint codeAr = SegmentRegister.Present | SegmentRegister.DescriptorTypeS | 0xB | dpl3
-            | (mode == ExecutionMode.Long64 ? SegmentRegister.LongMode : SegmentRegister.DefaultBig);
-        uint dataAr = SegmentRegister.Present | SegmentRegister.DescriptorTypeS | 0x3 | dpl3 | SegmentRegister.DefaultBig | SegmentRegister.Granularity;
-        // Linux's user selectors: __USER_CS 0x33, __USER32_CS 0x23, __USER_DS 0x2B.
-        ushort cs = mode == ExecutionMode.Long64 ? (ushort)0x33 : (ushort)0x23;
-        cpu.Segments[SegmentIndex.Cs] = new SegmentRegister { Selector = cs, Base = 0, Limit = 0xFFFF_FFFF, AccessRights = codeAr };
-        for (int s = 0; s < SegmentIndex.Count; s++)
-            if (s != SegmentIndex.Cs) cpu.Segments[s] = new SegmentRegister { Selector = 0x2B, Base = 0, Limit = 0xFFFF_FFFF, AccessRights = dataAr };
-        cpu.UpdateMode();
-    }
-
     public void Dispose() => _machine.Dispose();
-
-    /// <summary>A page table in a dictionary: user pages, read-only or writable; anything else is not present.</summary>
-    sealed class OracleTranslator : IAddressTranslator
-    {
-        readonly Dictionary<ulong, (ulong Frame, bool Writable)> _pages = new();
-
-        public void Map(ulong linearPage, ulong physicalPage, bool writable) => _pages[linearPage & ~0xFFFul] = (physicalPage, writable);
-
-        public bool IsMapped(ulong linear) => _pages.ContainsKey(linear & ~0xFFFul);
-
-        public ulong PhysicalOf(ulong linear) => _pages[linear & ~0xFFFul].Frame | (linear & 0xFFF);
-
-        public bool Translate(Cpu cpu, ulong linear, AccessKind kind, bool user, out ulong physical, out uint pageFaultErrorCode)
-        {
-            // Error code bits: SDM vol.3 §5.7 Figure 5-12 (P=1, W/R=2, U/S=4, I/D=16 with NXE).
-            uint access = (kind == AccessKind.Write ? 2u : 0u) | (user ? 4u : 0u) | (kind == AccessKind.Execute ? 16u : 0u);
-            if (_pages.TryGetValue(linear & ~0xFFFul, out var page))
-            {
-                physical = page.Frame | (linear & 0xFFF);
-                if (kind != AccessKind.Write || page.Writable) { pageFaultErrorCode = 0; return true; }
-                pageFaultErrorCode = access | 1;
-                return false;
-            }
-            physical = 0;
-            pageFaultErrorCode = access;
-            return false;
-        }
-
-        public void Invalidate(Cpu cpu, ulong? linearPage) { }
-    }
 }

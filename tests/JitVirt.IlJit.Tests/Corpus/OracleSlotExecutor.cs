@@ -27,7 +27,7 @@ public sealed class OracleSlotExecutor : IDisposable
         StackAddress: 0x5F00_3000, StackSize: 0x1000);
 
     readonly TestMachine _machine;
-    readonly SlotTranslator _translator = new();
+    readonly OraclePageTranslator _translator = new();
     readonly TieredExecutor? _tiered;
 
     public OracleLayout Layout { get; }
@@ -55,7 +55,7 @@ public sealed class OracleSlotExecutor : IDisposable
     {
         var cpu = _machine.Cpu;
         var mem = _machine.Memory;
-        EnterUserMode(cpu, mode);
+        OracleUserMode.Enter(cpu, mode);
         cpu.ResetFpu();
 
         ulong codeAddress = Layout.CodeAddress(mode);
@@ -94,49 +94,5 @@ public sealed class OracleSlotExecutor : IDisposable
 
     bool Step() => _tiered is { } t ? t.StepBlockWithoutDelivery(out _) : _machine.Interpreter.StepWithoutDelivery();
 
-    /// <summary>Long mode, paging through the slot translator, CPL 3 in a 64-bit or 32-bit code segment (as JitVirtInstructionExecutor).</summary>
-    static void EnterUserMode(JitVirt.Cpu.Cpu cpu, ExecutionMode mode)
-    {
-        cpu.Cr0 = Cr0.PE | Cr0.PG | Cr0.MP | Cr0.ET | Cr0.NE | Cr0.WP;
-        cpu.Cr4 = Cr4.PAE | Cr4.OSFXSR | Cr4.OSXMMEXCPT;
-        cpu.Efer = Efer.LME | Efer.LMA | Efer.NXE | Efer.SCE;
-        uint dpl3 = 3u << SegmentRegister.DplShift;
-        uint codeAr = SegmentRegister.Present | SegmentRegister.DescriptorTypeS | 0xB | dpl3
-            | (mode == ExecutionMode.Long64 ? SegmentRegister.LongMode : SegmentRegister.DefaultBig);
-        uint dataAr = SegmentRegister.Present | SegmentRegister.DescriptorTypeS | 0x3 | dpl3 | SegmentRegister.DefaultBig | SegmentRegister.Granularity;
-        ushort cs = mode == ExecutionMode.Long64 ? (ushort)0x33 : (ushort)0x23; // Linux's __USER_CS / __USER32_CS
-        cpu.Segments[SegmentIndex.Cs] = new SegmentRegister { Selector = cs, Base = 0, Limit = 0xFFFF_FFFF, AccessRights = codeAr };
-        for (int s = 0; s < SegmentIndex.Count; s++)
-            if (s != SegmentIndex.Cs) cpu.Segments[s] = new SegmentRegister { Selector = 0x2B, Base = 0, Limit = 0xFFFF_FFFF, AccessRights = dataAr };
-        cpu.UpdateMode();
-    }
-
     public void Dispose() => _machine.Dispose();
-
-    /// <summary>User pages in a dictionary, read-only or writable; anything else not present (SDM vol.3 §5.7 Figure 5-12 error codes).</summary>
-    sealed class SlotTranslator : IAddressTranslator
-    {
-        readonly Dictionary<ulong, (ulong Frame, bool Writable)> _pages = new();
-
-        public void Map(ulong linearPage, ulong physicalPage, bool writable) => _pages[linearPage & ~0xFFFul] = (physicalPage, writable);
-        public bool IsMapped(ulong linear) => _pages.ContainsKey(linear & ~0xFFFul);
-        public ulong PhysicalOf(ulong linear) => _pages[linear & ~0xFFFul].Frame | (linear & 0xFFF);
-
-        public bool Translate(JitVirt.Cpu.Cpu cpu, ulong linear, AccessKind kind, bool user, out ulong physical, out uint pageFaultErrorCode)
-        {
-            uint access = (kind == AccessKind.Write ? 2u : 0u) | (user ? 4u : 0u) | (kind == AccessKind.Execute ? 16u : 0u);
-            if (_pages.TryGetValue(linear & ~0xFFFul, out var page))
-            {
-                physical = page.Frame | (linear & 0xFFF);
-                if (kind != AccessKind.Write || page.Writable) { pageFaultErrorCode = 0; return true; }
-                pageFaultErrorCode = access | 1;
-                return false;
-            }
-            physical = 0;
-            pageFaultErrorCode = access;
-            return false;
-        }
-
-        public void Invalidate(JitVirt.Cpu.Cpu cpu, ulong? linearPage) { }
-    }
 }

@@ -2,7 +2,6 @@ using Iced.Intel;
 using JitVirt.Cpu.Execution;
 using JitVirt.Cpu.Memory;
 using JitVirt.Cpu.Platform;
-using JitVirt.Cpu.State;
 using JitVirt.IlJit;
 using JitVirt.IlJit.Tests;
 using Xunit;
@@ -36,30 +35,12 @@ public sealed class TestMachine : IDisposable
         Interpreter = new Interpreter(Cpu);
     }
 
-    public byte[] Load(int bitness, ulong address, Action<Assembler> emit)
-    {
-        var a = new Assembler(bitness);
-        emit(a);
-        var w = new ByteWriter();
-        a.Assemble(w, address);
-        var bytes = w.Bytes.ToArray();
-        Memory.WriteBytes(address, bytes);
-        return bytes;
-    }
+    public byte[] Load(int bitness, ulong address, Action<Assembler> emit) => GuestCode.AssembleInto(Memory, bitness, address, emit);
 
     public void StartRealMode(ushort cs, ushort ip)
     {
         _realModeStart = (cs, ip);
-        StartRealMode(Cpu, cs, ip);
-    }
-
-    static void StartRealMode(Cpu cpu, ushort cs, ushort ip)
-    {
-        cpu.Reset();
-        for (int s = 0; s < SegmentIndex.Count; s++) cpu.LoadRealModeSegment(s, 0);
-        cpu.LoadRealModeSegment(SegmentIndex.Cs, cs);
-        cpu.Rip = ip;
-        cpu.Gpr[State.Gpr.Rsp] = 0xFFFE;
+        RealModeStart.Apply(Cpu, cs, ip);
     }
 
     /// <summary>Runs this machine (interpreter) and a tiered twin in lockstep; returns the common stop reason.</summary>
@@ -79,7 +60,7 @@ public sealed class TestMachine : IDisposable
         var twin = new Cpu(twinMemory, twinTranslator, twinPorts);
         var twinInterpreter = new Interpreter(twin);
         var executor = new TieredExecutor(twin, twinInterpreter, threshold: 0);
-        StartRealMode(twin, _realModeStart!.Value.Cs, _realModeStart.Value.Ip);
+        RealModeStart.Apply(twin, _realModeStart!.Value.Cs, _realModeStart.Value.Ip);
 
         var pair = new LockstepPair(Cpu, Interpreter, twin, executor, twinInterpreter);
         var stop = pair.RunToStop(maxInstructions, () => $"console so far: {Ports.DebugConsole}");
@@ -92,46 +73,4 @@ public sealed class TestMachine : IDisposable
     public string Console => Ports.DebugConsole.ToString();
 
     public void Dispose() => Memory.Dispose();
-
-    sealed class ByteWriter : CodeWriter
-    {
-        public readonly List<byte> Bytes = new();
-        public override void WriteByte(byte value) => Bytes.Add(value);
-    }
-}
-
-// UnpagedTranslator and RecordingPorts as in tests/JitVirt.Cpu.Tests/Support/TestMachine.cs (that file's TestMachine is replaced above).
-
-/// <summary>Paging stays off: tests that need paging use the MMU's walker.</summary>
-public sealed class UnpagedTranslator : IAddressTranslator
-{
-    public bool Translate(Cpu cpu, ulong linear, AccessKind kind, bool user, out ulong physical, out uint pageFaultErrorCode)
-    {
-        physical = linear;
-        pageFaultErrorCode = 0;
-        return true;
-    }
-
-    public void Invalidate(Cpu cpu, ulong? linearPage) { }
-}
-
-/// <summary>Port bus for tests: 0xE9 collects text, every access is logged, a table of values answers reads.</summary>
-public sealed class RecordingPorts : IPortIo
-{
-    public readonly System.Text.StringBuilder DebugConsole = new();
-    public readonly List<(bool Write, ushort Port, int Size, uint Value)> Log = new();
-    public readonly Dictionary<ushort, uint> ReadValues = new();
-
-    public uint In(ushort port, int size)
-    {
-        uint v = ReadValues.TryGetValue(port, out var x) ? x : (size == 4 ? 0xFFFF_FFFF : (1u << (size * 8)) - 1);
-        Log.Add((false, port, size, v));
-        return v;
-    }
-
-    public void Out(ushort port, int size, uint value)
-    {
-        Log.Add((true, port, size, value));
-        if (port == 0xE9) DebugConsole.Append((char)(value & 0xFF));
-    }
 }
