@@ -33,8 +33,8 @@ public static unsafe class SvmExitHandlers
         for (int cr = 0; cr < 16; cr++)
         {
             // emulate_on_interception for every CR access (2.6.20 wired CR0/3/4; the others exit only if a VMM sets them).
-            Set(SvmExitCode.ReadCr0 + cr, $"read_cr{cr}", ExitCategory.CrRead, &Emulate);
-            Set(SvmExitCode.WriteCr0 + cr, $"write_cr{cr}", ExitCategory.CrWrite, &Emulate);
+            Set(SvmExitCode.ReadCr0 + cr, $"read_cr{cr}", ExitCategory.CrRead, &CrAccess);
+            Set(SvmExitCode.WriteCr0 + cr, $"write_cr{cr}", ExitCategory.CrWrite, &CrAccess);
         }
         for (int dr = 0; dr < 16; dr++)
         {
@@ -119,6 +119,9 @@ public static unsafe class SvmExitHandlers
     /// <summary>emulate_on_interception.</summary>
     static bool Emulate(SvmFrontEnd s) => s.EmulateInstruction();
 
+    /// <summary>cr_interception: emulated; kvm_cr is traced for MOV CR (see <see cref="SvmFrontEnd.EmulateCrAccessTraced"/>).</summary>
+    static bool CrAccess(SvmFrontEnd s) => s.Tracer is { } t ? s.EmulateCrAccessTraced(t) : s.EmulateInstruction();
+
     /// <summary>invalid_op_interception: #UD (no nested SVM, no SMM, no MONITOR/MWAIT/XSAVE advertised).</summary>
     static bool InvalidOp(SvmFrontEnd s)
     {
@@ -139,7 +142,9 @@ public static unsafe class SvmExitHandlers
         var v = s.Vmcb;
         uint leaf = (uint)v.Rax;
         bool in64 = leaf == 0x8000_0001 && s.GuestIn64BitMode();
-        var r = s.Cpu.Cpuid.Query(leaf, (uint)s.Regs[Gpr.Rcx], in64);
+        uint subleaf = (uint)s.Regs[Gpr.Rcx];
+        var r = s.Cpu.Cpuid.Query(leaf, subleaf, in64);
+        if (s.Tracer is { } t) s.TraceCpuid(t, leaf, subleaf, in r);
         v.Rax = r.Eax;
         s.Regs[Gpr.Rbx] = r.Ebx;
         s.Regs[Gpr.Rcx] = r.Ecx;
@@ -164,13 +169,14 @@ public static unsafe class SvmExitHandlers
     {
         var v = s.Vmcb;
         ulong info = v.ExitInfo1;
-        if ((info & IoExitInfo.String) != 0) return s.EmulateInstruction();
+        if ((info & IoExitInfo.String) != 0) return s.Tracer is { } st ? s.EmulateStringIoTraced(st, info) : s.EmulateInstruction();
         ushort port = (ushort)(info >> IoExitInfo.PortShift);
         int size = (int)(info >> IoExitInfo.SizeShift) & 7;
         var io = s.Cpu.Io;
         if ((info & IoExitInfo.TypeIn) != 0)
         {
             uint value = io.In(port, size);
+            s.Tracer?.Pio(false, port, size, 1, value);
             ulong rax = v.Rax;
             v.Rax = size switch
             {
@@ -181,8 +187,9 @@ public static unsafe class SvmExitHandlers
         }
         else
         {
-            ulong rax = v.Rax;
-            io.Out(port, size, size switch { 1 => (byte)rax, 2 => (ushort)rax, _ => (uint)rax });
+            uint value = (uint)v.Rax & (size == 4 ? 0xFFFF_FFFFu : (1u << (size * 8)) - 1);
+            s.Tracer?.Pio(true, port, size, 1, value);
+            io.Out(port, size, value);
         }
         v.Rip = v.ExitInfo2;
         v.IntState &= ~VmcbControlArea.InterruptShadow;
@@ -196,14 +203,18 @@ public static unsafe class SvmExitHandlers
         uint msr = (uint)s.Regs[Gpr.Rcx];
         if (v.ExitInfo1 == 0)
         {
-            if (!s.TryReadMsr(msr, out ulong value)) { s.InjectGeneralProtection(0); return true; }
+            bool ok = s.TryReadMsr(msr, out ulong value);
+            s.Tracer?.Msr(false, msr, ok ? value : 0, !ok);
+            if (!ok) { s.InjectGeneralProtection(0); return true; }
             v.Rax = (uint)value;
             s.Regs[Gpr.Rdx] = value >> 32;
         }
         else
         {
             ulong value = (s.Regs[Gpr.Rdx] << 32) | (uint)v.Rax;
-            if (!s.TryWriteMsr(msr, value)) { s.InjectGeneralProtection(0); return true; }
+            bool ok = s.TryWriteMsr(msr, value);
+            s.Tracer?.Msr(true, msr, value, !ok);
+            if (!ok) { s.InjectGeneralProtection(0); return true; }
         }
         s.SkipInstruction();
         return true;
@@ -217,6 +228,7 @@ public static unsafe class SvmExitHandlers
     static bool PageFault(SvmFrontEnd s)
     {
         var v = s.Vmcb;
+        s.Tracer?.PageFault(v.ExitInfo2, (uint)v.ExitInfo1);
         v.Cr2 = v.ExitInfo2;
         if (s.ReflectException(ExceptionVector.PageFault, true, (uint)v.ExitInfo1)) return true;
         return s.TripleFault();

@@ -58,6 +58,7 @@ public sealed unsafe partial class SvmFrontEnd
     {
         Vmcb.EventInj = e;
         Vmcb.EventInjErrorCode = errorCode;
+        if (e.Type == EventInjection.TypeException) Tracer?.InjectException(e.Vector, e.HasErrorCode, errorCode);
     }
 
     /// <summary>kvm_inject_gp / svm_inject_gp: #GP with an error code.</summary>

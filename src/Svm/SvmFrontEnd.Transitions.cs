@@ -41,6 +41,7 @@ public sealed partial class SvmFrontEnd
         WriteExitIntInfo(v);
         _inGuest = false;
         ExitObserver?.Invoke(this);
+        if (Tracer is { } t) TraceExit(t, exitCode);
     }
 
     /// <summary>EXITINTINFO: the event whose delivery the intercept interrupted, or 0 (APM vol.2 §15.7.2); EVENTINJ.V is cleared.</summary>
@@ -118,8 +119,10 @@ public sealed partial class SvmFrontEnd
             return false;
         }
         CheckInterceptConfiguration(v);
+        Tracer?.Entry(v.Rip);
         LoadGuestState(full: false);
         _inGuest = true;
+        _vmruns++;
         ApplyAsid(v);
         var inject = v.EventInj;
         if (inject.IsValid) Inject(v, inject);
@@ -204,7 +207,8 @@ public sealed partial class SvmFrontEnd
     void NewAsid(Vmcb v)
     {
         v.GuestAsid = Asids.Allocate(out bool flushAll);
-        if (flushAll) v.TlbControl = C.TlbControlFlushAll;
+        _asidAllocations++;
+        if (flushAll) { v.TlbControl = C.TlbControlFlushAll; _asidRollovers++; }
         AsidGeneration = Asids.Generation;
     }
 
@@ -223,7 +227,7 @@ public sealed partial class SvmFrontEnd
         uint asid = v.GuestAsid;
         bool flush = v.TlbControl == C.TlbControlFlushAll || asid != _cpu.TranslationTag;
         _cpu.SetTranslationTag(asid);
-        if (flush) _cpu.FlushTlb();
+        if (flush) { _cpu.FlushTlb(); _vmrunTlbFlushes++; }
     }
 
     /// <summary>INVLPGA (APM vol.3): invalidates the translation of <paramref name="linear"/> in ASID <paramref name="asid"/>.</summary>
@@ -231,7 +235,7 @@ public sealed partial class SvmFrontEnd
     {
         // Only the running guest's ASID has entries in the processor's TLB (see ApplyAsid); other
         // ASIDs have none to drop, and the next switch to one flushes anyway.
-        if (asid == _cpu.TranslationTag) _cpu.FlushTlbPage(linear);
+        if (asid == _cpu.TranslationTag) { _cpu.FlushTlbPage(linear); _invlpgaFlushes++; }
     }
 
     /// <summary>
@@ -267,6 +271,7 @@ public sealed partial class SvmFrontEnd
     void Inject(Vmcb v, EventInjection e)
     {
         v.EventInj = EventInjection.None;
+        _eventsInjected++;
         uint errorCode = v.EventInjErrorCode;
         var cpu = _cpu;
         switch (e.Type)
