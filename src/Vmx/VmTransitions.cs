@@ -67,12 +67,20 @@ public sealed partial class VmxHardware
         {
             _cpu.SetTranslationTag(0);
             _cpu.FlushTlb();
+            EntryTlbFlushes++;
         }
     }
+
+    /// <summary>Full TLB flushes VM entries did because VPID was off (statistics).</summary>
+    public long EntryTlbFlushes { get; private set; }
+
+    /// <summary>Events VM entries injected from the VM-entry interruption-information field (statistics).</summary>
+    public long EventsInjected { get; private set; }
 
     /// <summary>VM-entry event injection (SDM vol.3C §27.6): delivered through the guest IDT as if before the instruction at RIP.</summary>
     void InjectEntryEvent(uint info)
     {
+        EventsInjected++;
         byte vector = InterruptionInfo.Vector(info);
         uint type = InterruptionInfo.Type(info);
         ulong next = _cpu.Rip + F(SlotEntryLength);

@@ -32,6 +32,7 @@ public sealed partial class VmxFrontEnd
             case ExitQualification.MovToCr:
             {
                 ulong value = cpu.Is64BitMode ? v.Gpr(gpr) : (uint)v.Gpr(gpr);
+                v.Tracer?.Cr(true, cr, value);
                 ok = cr switch
                 {
                     0 => v.SetCr0(value),
@@ -46,15 +47,18 @@ public sealed partial class VmxFrontEnd
             {
                 ulong value = cr == 3 ? v.Read(VmcsField.GuestCr3) : cpu.Cr8;
                 v.SetGpr(gpr, cpu.Is64BitMode ? value : (uint)value);
+                v.Tracer?.Cr(false, cr, value);
                 break;
             }
             case ExitQualification.Clts:
+                v.Tracer?.Cr(true, 0, v.GuestCr0 & ~Cr0.TS);
                 ok = v.SetCr0(v.GuestCr0 & ~Cr0.TS);
                 break;
             default: // LMSW: the low four bits of the source; it can set PE but not clear it
             {
                 ulong source = (q >> 16) & 0xF;
                 ulong cr0 = v.GuestCr0;
+                v.Tracer?.Cr(true, 0, (cr0 & ~0xFul) | source);       // handle_cr's LMSW trace: the low four bits replaced
                 ok = v.SetCr0((cr0 & ~0xEul) | (source & 0xF) | (cr0 & Cr0.PE));
                 break;
             }

@@ -37,12 +37,14 @@ public sealed partial class VmxFrontEnd
         byte vector = InterruptionInfo.Vector(info);
         bool hasError = InterruptionInfo.HasErrorCode(info);
         uint error = hasError ? (uint)v.Read(VmcsField.VmExitInterruptionErrorCode) : 0;
+        if (vector == ExceptionVector.PageFault && v.Tracer is { } t) t.PageFault(v.Read(VmcsField.ExitQualification), error);
         if (v._rmode) return v.HandleRealModeException(vector, InterruptionInfo.Type(info), hasError, error, idt);
         uint type = InterruptionInfo.Type(info);
         if (type == InterruptionType.SoftwareException)
         {
             v.Write(VmcsField.VmEntryInstructionLength, v.Read(VmcsField.VmExitInstructionLength));
             v.Write(VmcsField.VmEntryInterruptionInfo, InterruptionInfo.Make(vector, type, false));
+            v.Tracer?.InjectException(vector, false, 0);
             return true;
         }
         return v.Reflect(vector, hasError ? error : null, idt);
@@ -87,6 +89,7 @@ public sealed partial class VmxFrontEnd
     /// <summary>Queues a hardware exception in the VM-entry interruption-information field (vmx_inject_gp's format), or delivers it by hand in real mode.</summary>
     void InjectException(byte vector, uint? errorCode = null)
     {
+        Tracer?.InjectException(vector, errorCode.HasValue, errorCode ?? 0);
         if (_rmode) { DeliverThroughIvt(vector, Read(VmcsField.GuestRip)); return; }
         if (errorCode is { } e) Write(VmcsField.VmEntryExceptionErrorCode, e);
         Write(VmcsField.VmEntryInterruptionInfo, InterruptionInfo.Make(vector, InterruptionType.HardwareException, errorCode.HasValue));

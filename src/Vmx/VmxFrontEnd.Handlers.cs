@@ -60,7 +60,9 @@ public sealed partial class VmxFrontEnd
     internal static bool HandleCpuid(VmxFrontEnd v)
     {
         var cpu = v._cpu;
-        var r = cpu.Cpuid.Query((uint)v.Gpr(JitVirt.Cpu.State.Gpr.Rax), (uint)v.Gpr(JitVirt.Cpu.State.Gpr.Rcx), cpu.Is64BitMode);
+        uint leaf = (uint)v.Gpr(JitVirt.Cpu.State.Gpr.Rax), subleaf = (uint)v.Gpr(JitVirt.Cpu.State.Gpr.Rcx);
+        var r = cpu.Cpuid.Query(leaf, subleaf, cpu.Is64BitMode);
+        v.Tracer?.Cpuid(leaf, subleaf, r.Eax, r.Ebx, r.Ecx, r.Edx, v.CpuidLeafDefined(leaf));
         cpu.Gpr[JitVirt.Cpu.State.Gpr.Rax] = r.Eax;
         cpu.Gpr[JitVirt.Cpu.State.Gpr.Rbx] = r.Ebx;
         cpu.Gpr[JitVirt.Cpu.State.Gpr.Rcx] = r.Ecx;
@@ -106,7 +108,9 @@ public sealed partial class VmxFrontEnd
     {
         var cpu = v._cpu;
         uint msr = (uint)v.Gpr(JitVirt.Cpu.State.Gpr.Rcx);
-        if (!cpu.Msrs.TryRead(msr, out ulong value)) { v.InjectException(ExceptionVector.GeneralProtection, 0); return true; }
+        bool ok = cpu.Msrs.TryRead(msr, out ulong value);
+        v.Tracer?.Msr(false, msr, ok ? value : 0, !ok);
+        if (!ok) { v.InjectException(ExceptionVector.GeneralProtection, 0); return true; }
         v.SetEdxEax(value);
         v.SkipInstruction();
         return true;
@@ -123,12 +127,15 @@ public sealed partial class VmxFrontEnd
         ulong value = (uint)v.Gpr(JitVirt.Cpu.State.Gpr.Rax) | (v.Gpr(JitVirt.Cpu.State.Gpr.Rdx) << 32);
         if (msr == MsrTsc)
         {
+            v.Tracer?.Msr(true, msr, value, false);
             v.Write(VmcsField.TscOffset, value - cpu.Msrs.TimeSource.Now(cpu));
             v.SkipInstruction();
             return true;
         }
         bool lmaBefore = (cpu.Efer & Efer.LMA) != 0;
-        if (!cpu.Msrs.TryWrite(msr, value)) { v.InjectException(ExceptionVector.GeneralProtection, 0); return true; }
+        bool ok = cpu.Msrs.TryWrite(msr, value);
+        v.Tracer?.Msr(true, msr, value, !ok);
+        if (!ok) { v.InjectException(ExceptionVector.GeneralProtection, 0); return true; }
         switch (msr)
         {
             case MsrSysenterCs: v.Write(VmcsField.GuestSysenterCs, cpu.Msrs.SysenterCs); break;
@@ -162,25 +169,48 @@ public sealed partial class VmxFrontEnd
         int size = (int)(q & 7) + 1;
         bool isIn = (q & 8) != 0;
         ushort port = (ushort)(q >> 16);
-        if ((q & 0x10) != 0)
-        {
-            var insn = v._hw.ExitInstruction;
-            ulong next = cpu.Rip + v.Read(VmcsField.VmExitInstructionLength);
-            cpu.NextRip = next & cpu.IpMask;
-            ((delegate*<JitVirt.Cpu.Cpu, in Iced.Intel.Instruction, void>)HandlerTable.Handlers[(int)insn.Code])(cpu, in insn);
-            if (cpu.Faulted) return true;                  // the fault is delivered at the instruction once the guest runs
-            v.Write(VmcsField.GuestRip, cpu.NextRip);      // NextRip stays at the instruction when a REP stopped early
-            return true;
-        }
+        if ((q & 0x10) != 0) return v.Tracer is { } t ? v.EmulateStringIoTraced(t, isIn, port, size) : v.EmulateStringIo();
         if (isIn)
         {
             uint value = cpu.Io.In(port, size);
+            v.Tracer?.Pio(false, port, size, 1, value);
             ref ulong rax = ref cpu.Gpr[JitVirt.Cpu.State.Gpr.Rax];
             rax = size switch { 1 => (rax & ~0xFFul) | (byte)value, 2 => (rax & ~0xFFFFul) | (ushort)value, _ => value };
         }
-        else cpu.Io.Out(port, size, (uint)cpu.Gpr[JitVirt.Cpu.State.Gpr.Rax] & (size == 4 ? 0xFFFF_FFFFu : (1u << (size * 8)) - 1));
+        else
+        {
+            uint value = (uint)cpu.Gpr[JitVirt.Cpu.State.Gpr.Rax] & (size == 4 ? 0xFFFF_FFFFu : (1u << (size * 8)) - 1);
+            v.Tracer?.Pio(true, port, size, 1, value);
+            cpu.Io.Out(port, size, value);
+        }
         v.SkipInstruction();
         return true;
+    }
+
+    /// <summary>INS/OUTS: the processor's own string I/O semantics on the guest state, RIP past it unless a REP stopped early or it faulted.</summary>
+    unsafe bool EmulateStringIo()
+    {
+        var cpu = _cpu;
+        var insn = _hw.ExitInstruction;
+        ulong next = cpu.Rip + Read(VmcsField.VmExitInstructionLength);
+        cpu.NextRip = next & cpu.IpMask;
+        ((delegate*<JitVirt.Cpu.Cpu, in Iced.Intel.Instruction, void>)HandlerTable.Handlers[(int)insn.Code])(cpu, in insn);
+        if (cpu.Faulted) return true;                  // the fault is delivered at the instruction once the guest runs
+        Write(VmcsField.GuestRip, cpu.NextRip);        // NextRip stays at the instruction when a REP stopped early
+        return true;
+    }
+
+    /// <summary>String I/O under a tracer: a tap on the port bus gives kvm_pio the element count and the first value (none when a REP count is 0).</summary>
+    bool EmulateStringIoTraced(JitVirt.Virtualization.IExitTracer t, bool isIn, ushort port, int size)
+    {
+        var bus = _cpu.Io;
+        var tap = new FirstAccessTap(bus);
+        _cpu.Io = tap;
+        bool resume;
+        try { resume = EmulateStringIo(); }
+        finally { _cpu.Io = bus; }
+        if (tap.Count > 0) t.Pio(!isIn, port, size, tap.Count, tap.First);
+        return resume;
     }
 
     /// <summary>

@@ -130,6 +130,7 @@ public sealed partial class VmxFrontEnd : IFrontEnd, IInterceptController, IVmxH
     bool EnterGuest()
     {
         PrepareInterrupts();
+        if (Tracer is { } t) t.Entry(Read(VmcsField.GuestRip));
         var status = _launched ? _hw.Vmresume() : _hw.Vmlaunch();
         if (status == VmxStatus.Succeed) { _launched = true; return true; }
         EntryFailed(status);
@@ -159,6 +160,7 @@ public sealed partial class VmxFrontEnd : IFrontEnd, IInterceptController, IVmxH
         long start = Exits.Start();
         int reason = (ushort)Read(VmcsField.ExitReason);
         if (ExitObserved is { } observe) observe(VmxExitRecord.Capture(this));
+        if (Tracer is { } t) TraceExit(t, reason);
         bool resume = reason < VmxExitHandlers.Count ? VmxExitHandlers.Dispatch(this, reason) : UnknownExit();
         Exits.Record(reason < VmxExitHandlers.Count ? reason : 0, start);
         if (resume && _nestedExits >= MaxNestedExits) { _stop = StopReason.Shutdown; resume = false; }
