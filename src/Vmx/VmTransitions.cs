@@ -49,7 +49,7 @@ public sealed partial class VmxHardware
         InGuest = true;
         Entries++;
         _cpu.NextRip = _cpu.Rip;
-        _cpu.Pending |= PendingEvent.ModeChanged | PendingEvent.InterruptCheck;
+        RequestEntryChecks();
         uint entryInfo = (uint)F(SlotEntryIntInfo);
         if (InterruptionInfo.IsValid(entryInfo))
         {
@@ -57,6 +57,26 @@ public sealed partial class VmxHardware
             _cpu.NextRip = _cpu.Rip;   // the executor continues at the handler, not after the exiting instruction
         }
         return VmxStatus.Succeed;
+    }
+
+    /// <summary>
+    /// What the executor must look at after this entry. An entry resuming the instruction after an
+    /// exit continues in the current block (an exit stub sees RIP at its next instruction and goes
+    /// on); a full state load raises <see cref="PendingEvent.ModeChanged"/> itself (UpdateMode), an
+    /// injection through <see cref="JitVirt.Cpu.Cpu.InjectEvent"/>, a changed RFLAGS through SetRflags.
+    /// Left to raise here: an activity state of HLT, and the event checks at the entry's instruction
+    /// boundary (SDM vol.3C §27.7: interrupt-window exiting with the window open, or an interrupt or NMI
+    /// pending at the controller) — only when one can fire, so a plain CPUID/IN/OUT/RDMSR exit costs no
+    /// block lookup.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void RequestEntryChecks()
+    {
+        var cpu = _cpu;
+        if (cpu.Halted) cpu.Pending |= PendingEvent.ModeChanged;
+        if ((_proc & ProcControls.InterruptWindowExiting) != 0
+            || (cpu.Interrupts is { } source && (source.HasPendingInterrupt || source.HasPendingNmi)))
+            cpu.Pending |= PendingEvent.InterruptCheck;
     }
 
     /// <summary>Without VPID every entry invalidates the cached translations (SDM vol.3C §29.4.3.1); with VPID the guest's are tagged by it.</summary>
