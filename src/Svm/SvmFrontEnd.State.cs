@@ -37,16 +37,16 @@ public sealed partial class SvmFrontEnd
         var cpu = _cpu;
         var v = Vmcb;
         var gpr = cpu.Gpr;
-        v.Write64(S.Rax, gpr[Gpr.Rax]);
-        v.Write64(S.Rsp, gpr[Gpr.Rsp]);
-        v.Write64(S.Rip, rip);
+        v.Hot64(S.Rax, gpr[Gpr.Rax]);
+        v.Hot64(S.Rsp, gpr[Gpr.Rsp]);
+        v.Hot64(S.Rip, rip);
         ulong rflags = cpu.GetRflags();
         _savedRflags = rflags;
-        v.Write64(S.Rflags, rflags);
-        v.Write32(C.IntState, cpu.InterruptShadow ? C.InterruptShadow : 0);
+        v.Hot64(S.Rflags, rflags);
+        v.Hot32(C.IntState, cpu.InterruptShadow ? C.InterruptShadow : 0);
         // V_TPR mirrors CR8 (APM vol.2 §15.21.2, V_INTR_MASKING).
-        v.Write32(C.IntCtl, (v.Read32(C.IntCtl) & ~C.VTprMask) | ((uint)cpu.Cr8 & C.VTprMask));
-        gpr.AsSpan().CopyTo(Regs);
+        v.Hot32(C.IntCtl, (v.Hot32(C.IntCtl) & ~C.VTprMask) | ((uint)cpu.Cr8 & C.VTprMask));
+        // The other GPRs stay where they are: Regs is the processor's register file.
     }
 
     /// <summary>The cold part of the state-save area, with VMSAVE's share (FS, GS, TR, LDTR, the syscall MSRs).</summary>
@@ -101,14 +101,13 @@ public sealed partial class SvmFrontEnd
         else v.CancelDeferredSave();
         bool cold = full || v.ColdDirty;
         if (cold) LoadCold(v);
-        Regs.AsSpan().CopyTo(cpu.Gpr);
-        cpu.Gpr[Gpr.Rax] = v.Read64(S.Rax);
-        cpu.Gpr[Gpr.Rsp] = v.Read64(S.Rsp);
-        cpu.Rip = v.Read64(S.Rip);
-        ulong rflags = v.Read64(S.Rflags);
+        cpu.Gpr[Gpr.Rax] = v.Hot64(S.Rax);
+        cpu.Gpr[Gpr.Rsp] = v.Hot64(S.Rsp);
+        cpu.Rip = v.Hot64(S.Rip);
+        ulong rflags = v.Hot64(S.Rflags);
         if (cold || rflags != _savedRflags) cpu.SetRflags(rflags);
-        cpu.InterruptShadow = (v.Read32(C.IntState) & C.InterruptShadow) != 0;
-        cpu.Cr8 = v.Read32(C.IntCtl) & C.VTprMask;
+        cpu.InterruptShadow = (v.Hot32(C.IntState) & C.InterruptShadow) != 0;
+        cpu.Cr8 = v.Hot32(C.IntCtl) & C.VTprMask;
         if (cold) cpu.UpdateMode();
     }
 

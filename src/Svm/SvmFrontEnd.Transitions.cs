@@ -49,7 +49,7 @@ public sealed partial class SvmFrontEnd
     void WriteExitIntInfo(Vmcb v)
     {
         var during = _cpu.EventInDelivery;
-        if (!during.Valid && v.Read32(C.ExitIntInfo) == 0 && v.Read32(C.EventInj) == 0) return;
+        if (!during.Valid && v.Hot32(C.ExitIntInfo) == 0 && v.Hot32(C.EventInj) == 0) return;
         v.ExitIntInfo = EventInjection.FromDelivery(during);
         v.ExitIntInfoErrorCode = during.Valid && during.HasErrorCode ? during.ErrorCode : 0;
         v.EventInj = EventInjection.None;
@@ -142,7 +142,7 @@ public sealed partial class SvmFrontEnd
         var src = _cpu.Interrupts;
         if (src is null && !PendingInterrupts.Any)
         {
-            if ((v.Read32(C.IntCtl) & C.VIrq) != 0) CloseInterruptWindow(v);
+            if ((v.Hot32(C.IntCtl) & C.VIrq) != 0) CloseInterruptWindow(v);
             return;
         }
         PrepareInterruptsSlow(v, src);
@@ -309,9 +309,9 @@ public sealed partial class SvmFrontEnd
     void RememberInterceptConfiguration()
     {
         var v = Vmcb;
-        _compiledCrDr = v.Read64(C.InterceptCrRead);
-        _compiledWord1 = v.Read32(C.InterceptWord1) & ~RuntimeOnlyWord1;
-        _compiledWord2 = v.Read32(C.InterceptWord2);
+        _compiledCrDr = v.Hot64(C.InterceptCrRead);
+        _compiledWord1 = v.Hot32(C.InterceptWord1) & ~RuntimeOnlyWord1;
+        _compiledWord2 = v.Hot32(C.InterceptWord2);
     }
 
     /// <summary>
@@ -322,9 +322,9 @@ public sealed partial class SvmFrontEnd
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     void CheckInterceptConfiguration(Vmcb v)
     {
-        if (v.Read64(C.InterceptCrRead) == _compiledCrDr
-            && (v.Read32(C.InterceptWord1) & ~RuntimeOnlyWord1) == _compiledWord1
-            && v.Read32(C.InterceptWord2) == _compiledWord2) return;
+        if (v.Hot64(C.InterceptCrRead) == _compiledCrDr
+            && (v.Hot32(C.InterceptWord1) & ~RuntimeOnlyWord1) == _compiledWord1
+            && v.Hot32(C.InterceptWord2) == _compiledWord2) return;
         RememberInterceptConfiguration();
         _cpu.InvalidateTranslatedCode();
     }

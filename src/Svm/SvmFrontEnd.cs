@@ -59,8 +59,13 @@ public sealed partial class SvmFrontEnd : IFrontEnd, IInterceptController
     /// <summary>2.6.20's <c>irq_pending</c>/<c>irq_summary</c>: vectors acknowledged from the PIC/APIC and not yet injected.</summary>
     public PendingInterrupts PendingInterrupts { get; } = new();
 
-    /// <summary>The general registers outside the VMCB, by <see cref="Gpr"/> number (the RAX and RSP slots are unused: the VMCB holds those).</summary>
-    public ulong[] Regs { get; } = new ulong[Gpr.Count];
+    /// <summary>
+    /// The general registers outside the VMCB, by <see cref="Gpr"/> number (the RAX and RSP slots are
+    /// unused: the VMCB holds those). 2.6.20 kept them in <c>vcpu-&gt;regs[]</c> and its VMRUN stub
+    /// moved them to and from the hardware registers around every VMRUN; here the VMM's array is the
+    /// processor's register file itself, so that move is the identity and costs nothing per exit.
+    /// </summary>
+    public ulong[] Regs => _cpu.Gpr;
 
     /// <summary>Guest DR0–DR3, kept in software (2.6.20 <c>db_regs[]</c>) and loaded into the processor only while DR7 enables a breakpoint.</summary>
     public ulong[] DebugRegisters { get; } = new ulong[4];

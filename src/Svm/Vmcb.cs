@@ -111,30 +111,42 @@ public sealed unsafe class Vmcb
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Write32(int offset, uint v) { OnWrite(offset); *(uint*)(_p + offset) = v; }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Write64(int offset, ulong v) { OnWrite(offset); *(ulong*)(_p + offset) = v; }
 
+    // Fields that are never deferred (the whole control area, and RAX/RSP/RIP/RFLAGS of the save
+    // area) are read and written without the deferred-save test: the exit path touches them on every
+    // exit, and the test is what those accesses would otherwise spend their time on.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal byte Hot8(int offset) => _p[offset];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal ushort Hot16(int offset) => *(ushort*)(_p + offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal uint Hot32(int offset) => *(uint*)(_p + offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal ulong Hot64(int offset) => *(ulong*)(_p + offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal void Hot8(int offset, byte v) => _p[offset] = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal void Hot16(int offset, ushort v) => *(ushort*)(_p + offset) = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal void Hot32(int offset, uint v) => *(uint*)(_p + offset) = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] internal void Hot64(int offset, ulong v) => *(ulong*)(_p + offset) = v;
+
     // ------------------------------------------------------------------ control area
 
-    public ushort InterceptCrRead { get => Read16(C.InterceptCrRead); set => Write16(C.InterceptCrRead, value); }
-    public ushort InterceptCrWrite { get => Read16(C.InterceptCrWrite); set => Write16(C.InterceptCrWrite, value); }
-    public ushort InterceptDrRead { get => Read16(C.InterceptDrRead); set => Write16(C.InterceptDrRead, value); }
-    public ushort InterceptDrWrite { get => Read16(C.InterceptDrWrite); set => Write16(C.InterceptDrWrite, value); }
-    public uint InterceptExceptions { get => Read32(C.InterceptExceptions); set => Write32(C.InterceptExceptions, value); }
-    public InterceptWord1 InterceptWord1 { get => (InterceptWord1)Read32(C.InterceptWord1); set => Write32(C.InterceptWord1, (uint)value); }
-    public InterceptWord2 InterceptWord2 { get => (InterceptWord2)Read32(C.InterceptWord2); set => Write32(C.InterceptWord2, (uint)value); }
-    public ulong IopmBasePa { get => Read64(C.IopmBasePa); set => Write64(C.IopmBasePa, value); }
-    public ulong MsrpmBasePa { get => Read64(C.MsrpmBasePa); set => Write64(C.MsrpmBasePa, value); }
-    public ulong TscOffset { get => Read64(C.TscOffset); set => Write64(C.TscOffset, value); }
-    public uint GuestAsid { get => Read32(C.GuestAsid); set => Write32(C.GuestAsid, value); }
-    public byte TlbControl { get => Read8(C.TlbControl); set => Write8(C.TlbControl, value); }
-    public uint IntCtl { get => Read32(C.IntCtl); set => Write32(C.IntCtl, value); }
-    public uint IntVector { get => Read32(C.IntVector); set => Write32(C.IntVector, value); }
-    public uint IntState { get => Read32(C.IntState); set => Write32(C.IntState, value); }
-    public ulong ExitCode { get => Read64(C.ExitCode); set => Write64(C.ExitCode, value); }
-    public ulong ExitInfo1 { get => Read64(C.ExitInfo1); set => Write64(C.ExitInfo1, value); }
-    public ulong ExitInfo2 { get => Read64(C.ExitInfo2); set => Write64(C.ExitInfo2, value); }
-    public EventInjection ExitIntInfo { get => new(Read32(C.ExitIntInfo)); set => Write32(C.ExitIntInfo, value.Value); }
-    public uint ExitIntInfoErrorCode { get => Read32(C.ExitIntInfoErrorCode); set => Write32(C.ExitIntInfoErrorCode, value); }
-    public EventInjection EventInj { get => new(Read32(C.EventInj)); set => Write32(C.EventInj, value.Value); }
-    public uint EventInjErrorCode { get => Read32(C.EventInjErrorCode); set => Write32(C.EventInjErrorCode, value); }
+    public ushort InterceptCrRead { get => Hot16(C.InterceptCrRead); set => Hot16(C.InterceptCrRead, value); }
+    public ushort InterceptCrWrite { get => Hot16(C.InterceptCrWrite); set => Hot16(C.InterceptCrWrite, value); }
+    public ushort InterceptDrRead { get => Hot16(C.InterceptDrRead); set => Hot16(C.InterceptDrRead, value); }
+    public ushort InterceptDrWrite { get => Hot16(C.InterceptDrWrite); set => Hot16(C.InterceptDrWrite, value); }
+    public uint InterceptExceptions { get => Hot32(C.InterceptExceptions); set => Hot32(C.InterceptExceptions, value); }
+    public InterceptWord1 InterceptWord1 { get => (InterceptWord1)Hot32(C.InterceptWord1); set => Hot32(C.InterceptWord1, (uint)value); }
+    public InterceptWord2 InterceptWord2 { get => (InterceptWord2)Hot32(C.InterceptWord2); set => Hot32(C.InterceptWord2, (uint)value); }
+    public ulong IopmBasePa { get => Hot64(C.IopmBasePa); set => Hot64(C.IopmBasePa, value); }
+    public ulong MsrpmBasePa { get => Hot64(C.MsrpmBasePa); set => Hot64(C.MsrpmBasePa, value); }
+    public ulong TscOffset { get => Hot64(C.TscOffset); set => Hot64(C.TscOffset, value); }
+    public uint GuestAsid { get => Hot32(C.GuestAsid); set => Hot32(C.GuestAsid, value); }
+    public byte TlbControl { get => Hot8(C.TlbControl); set => Hot8(C.TlbControl, value); }
+    public uint IntCtl { get => Hot32(C.IntCtl); set => Hot32(C.IntCtl, value); }
+    public uint IntVector { get => Hot32(C.IntVector); set => Hot32(C.IntVector, value); }
+    public uint IntState { get => Hot32(C.IntState); set => Hot32(C.IntState, value); }
+    public ulong ExitCode { get => Hot64(C.ExitCode); set => Hot64(C.ExitCode, value); }
+    public ulong ExitInfo1 { get => Hot64(C.ExitInfo1); set => Hot64(C.ExitInfo1, value); }
+    public ulong ExitInfo2 { get => Hot64(C.ExitInfo2); set => Hot64(C.ExitInfo2, value); }
+    public EventInjection ExitIntInfo { get => new(Hot32(C.ExitIntInfo)); set => Hot32(C.ExitIntInfo, value.Value); }
+    public uint ExitIntInfoErrorCode { get => Hot32(C.ExitIntInfoErrorCode); set => Hot32(C.ExitIntInfoErrorCode, value); }
+    public EventInjection EventInj { get => new(Hot32(C.EventInj)); set => Hot32(C.EventInj, value.Value); }
+    public uint EventInjErrorCode { get => Hot32(C.EventInjErrorCode); set => Hot32(C.EventInjErrorCode, value); }
 
     /// <summary>V_IRQ (int_ctl bit 8): a virtual interrupt is pending.</summary>
     public bool VIrq
@@ -143,8 +155,8 @@ public sealed unsafe class Vmcb
         set => IntCtl = value ? IntCtl | C.VIrq : IntCtl & ~C.VIrq;
     }
 
-    public bool IsIntercepted(InterceptWord1 bit) => (Read32(C.InterceptWord1) & (uint)bit) != 0;
-    public bool IsIntercepted(InterceptWord2 bit) => (Read32(C.InterceptWord2) & (uint)bit) != 0;
+    public bool IsIntercepted(InterceptWord1 bit) => (Hot32(C.InterceptWord1) & (uint)bit) != 0;
+    public bool IsIntercepted(InterceptWord2 bit) => (Hot32(C.InterceptWord2) & (uint)bit) != 0;
 
     // ------------------------------------------------------------------ state-save area
 
@@ -156,10 +168,10 @@ public sealed unsafe class Vmcb
     public ulong Cr4 { get => Read64(S.Cr4); set => Write64(S.Cr4, value); }
     public ulong Dr6 { get => Read64(S.Dr6); set => Write64(S.Dr6, value); }
     public ulong Dr7 { get => Read64(S.Dr7); set => Write64(S.Dr7, value); }
-    public ulong Rflags { get => Read64(S.Rflags); set => Write64(S.Rflags, value); }
-    public ulong Rip { get => Read64(S.Rip); set => Write64(S.Rip, value); }
-    public ulong Rsp { get => Read64(S.Rsp); set => Write64(S.Rsp, value); }
-    public ulong Rax { get => Read64(S.Rax); set => Write64(S.Rax, value); }
+    public ulong Rflags { get => Hot64(S.Rflags); set => Hot64(S.Rflags, value); }
+    public ulong Rip { get => Hot64(S.Rip); set => Hot64(S.Rip, value); }
+    public ulong Rsp { get => Hot64(S.Rsp); set => Hot64(S.Rsp, value); }
+    public ulong Rax { get => Hot64(S.Rax); set => Hot64(S.Rax, value); }
     public ulong Star { get => Read64(S.Star); set => Write64(S.Star, value); }
     public ulong Lstar { get => Read64(S.Lstar); set => Write64(S.Lstar, value); }
     public ulong Cstar { get => Read64(S.Cstar); set => Write64(S.Cstar, value); }
