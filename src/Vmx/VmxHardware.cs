@@ -79,6 +79,7 @@ public sealed partial class VmxHardware
     static int[] Segments(Func<int, uint> encoding) => Enumerable.Range(0, 8).Select(s => Slot(encoding(s))).ToArray();
 
     /// <summary>Guest-state slots the entry always loads (they change at nearly every exit); a write to any other guest field makes the next entry load everything.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static bool IsCheapGuestSlot(int slot) => slot == SlotRip || slot == SlotRsp || slot == SlotRflags || slot == SlotInterruptibility || slot == SlotActivity;
 
     // ------------------------------------------------------------------ write tracking

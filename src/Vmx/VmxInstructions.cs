@@ -134,6 +134,7 @@ public sealed partial class VmxHardware
     }
 
     /// <summary>VMREAD (SDM vol.3C §31.3 VMREAD): 16- and 32-bit fields zero-extend; a high access returns bits 63:32 of a 64-bit field.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // with a constant encoding, the checks fold away (the VMM's VMREADs all have one)
     public VmxStatus Vmread(uint encoding, out ulong value)
     {
         value = 0;
@@ -152,6 +153,7 @@ public sealed partial class VmxHardware
     /// IA32_VMX_MISC bit 29 is 0); a 16/32-bit field takes the low bits of the source; a high access
     /// replaces bits 63:32 of a 64-bit field and keeps the low half.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public VmxStatus Vmwrite(uint encoding, ulong value)
     {
         if (!InVmxOperation) return VmxStatus.InvalidOpcode;
