@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Boot benchmark (issue 11, scope 5): QEMU TCG and JitVirt boot the same Linux guest to the same console
+# marker, alternately, N runs each; prints median/min/max wall time to the marker, the ratio JitVirt/QEMU,
+# and what JitVirt's --json says about where its time went.
+#
+# usage: bench/boot/boot-bench.sh [-n RUNS] [--vm svm|vmx] [--guest DIR] [--out DIR]
+#   -n RUNS     runs of each (default 5)
+#   --vm        JitVirt front end (default svm); "none" runs the machine's own vCPU
+#   --guest DIR the guest built by make-linux-guest.sh (default $JITVIRT_LINUX_GUEST or ~/.cache/jitvirt/linux-guest-amd64)
+#   --out DIR   where consoles and JSON documents go (default a new temporary folder)
+# Both boot with -m 256M, -no-reboot and the kernel command line below; the wall time is measured from the
+# start of the process to the first appearance of the marker on the console (QEMU is then killed;
+# JitVirt stops by itself with --until). JitVirt runs the built Release CLI (built first if needed).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+runs=5 vm=svm out=""
+guest="${JITVIRT_LINUX_GUEST:-$HOME/.cache/jitvirt/linux-guest-amd64}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) runs=$2; shift 2 ;;
+    --vm) vm=$2; shift 2 ;;
+    --guest) guest=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    *) echo "usage: $0 [-n RUNS] [--vm svm|vmx|none] [--guest DIR] [--out DIR]" >&2; exit 2 ;;
+  esac
+done
+
+marker="JITVIRT-BOOT-OK"                       # what the guest's /init prints (make-linux-guest.sh MARKER)
+append="console=ttyS0 panic=-1 jvexit=poweroff" # the LinuxBoot tests' acceptance command line
+kernel="$guest/vmlinuz" initrd="$guest/initramfs.cpio.gz"
+[ -f "$kernel" ] && [ -f "$initrd" ] || { echo "no guest in $guest (build it: make-linux-guest.sh amd64 $guest)" >&2; exit 1; }
+out="${out:-$(mktemp -d /tmp/boot-bench.XXXXXX)}"; mkdir -p "$out"
+
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+  echo "installing Debian's qemu-system-x86" >&2
+  apt-get update -qq >&2 && apt-get install -y -qq qemu-system-x86 >&2
+fi
+
+dll="${JITVIRT_CLI_DLL:-src/Cli/bin/Release/net10.0/jitvirt.dll}"  # JITVIRT_CLI_DLL: another build of the CLI
+[ -f "$dll" ] || dotnet build src/Cli -c Release -nologo -v q >&2
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.2f\n", b - a}'; }
+
+# qemu_run LOG: seconds from start to the marker (QEMU is killed once it shows), or "fail".
+qemu_run() {
+  local log=$1 start pid t
+  start=$(now)
+  qemu-system-x86_64 -accel tcg -nographic -no-reboot -m 256M -kernel "$kernel" -initrd "$initrd" \
+    -append "$append" </dev/null >"$log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    if grep -q "$marker" "$log"; then t=$(since "$start"); kill "$pid"; wait "$pid" 2>/dev/null || true; echo "$t"; return; fi
+    sleep 0.02
+  done
+  if grep -q "$marker" "$log"; then since "$start"; else echo fail; fi
+}
+
+# jitvirt_run LOG JSON: seconds from start to the marker (--until ends the run with status 0 there), or "fail".
+jitvirt_run() {
+  local log=$1 json=$2 start vmargs=()
+  [ "$vm" = none ] || vmargs=(--vm "$vm")
+  start=$(now)
+  if dotnet "$dll" run -kernel "$kernel" -initrd "$initrd" -append "$append" -m 256M -no-reboot \
+       "${vmargs[@]}" --until "$marker" --json "$json" >"$log" 2>&1; then
+    since "$start"
+  else
+    echo fail
+  fi
+}
+
+# stats "t1 t2 ...": "median min max" (seconds, 2 decimals).
+stats() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%.2f %.2f %.2f\n", m, v[1], v[NR]}'; }
+
+qemu_times="" jv_times="" failures=0
+for i in $(seq 1 "$runs"); do
+  t=$(qemu_run "$out/qemu-$i.log"); echo "run $i: QEMU TCG    $t s" >&2
+  [ "$t" = fail ] && failures=$((failures + 1)) || qemu_times+=" $t"
+  t=$(jitvirt_run "$out/jitvirt-$i.log" "$out/jitvirt-$i.json"); echo "run $i: JitVirt $vm $t s" >&2
+  [ "$t" = fail ] && failures=$((failures + 1)) || jv_times+=" $t"
+done
+
+echo "Linux boot to '$marker' ($runs runs each, alternating; consoles and JSON in $out)"
+read -r qmed qmin qmax <<<"$(stats "$qemu_times")"
+read -r jmed jmin jmax <<<"$(stats "$jv_times")"
+printf "%-22s %8s %8s %8s\n" "" median min max
+printf "%-22s %8s %8s %8s\n" "QEMU TCG" "$qmed" "$qmin" "$qmax"
+printf "%-22s %8s %8s %8s\n" "JitVirt ($vm)" "$jmed" "$jmin" "$jmax"
+echo "ratio JitVirt/QEMU (medians): $(awk -v j="$jmed" -v q="$qmed" 'BEGIN {printf "%.2f", j / q}')"
+[ "$failures" -eq 0 ] || echo "failed runs: $failures"
+
+# Where JitVirt's time went, from the last run's --json (the figures the CLI reports; see below).
+last=$(ls "$out"/jitvirt-*.json 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -n "$last" ]; then
+  python3 - "$last" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+t, exits = d["time"], d["exits"]
+counters = {c["key"]: c["value"] for c in d["counters"]}
+wall = t["wallSeconds"]
+exit_s = exits["totalNs"] / 1e9
+print(f"JitVirt split (last run, {sys.argv[1]}):")
+print(f"  wall {wall:.2f} s, process CPU {t['cpuSeconds']:.2f} s, guest instructions {counters.get('guestInstructionsRetired', 0):,}"
+      f" ({counters.get('guestInstructionsRetired', 0) / wall / 1e6:.0f} M/s of wall time)")
+print(f"  exits: {exits['totalSamples']:,} taking {exit_s:.2f} s ({100 * exit_s / wall:.1f}% of wall); top:")
+for r in exits["rows"][:6]:
+    print(f"    {r['name']:<16} {r['samples']:>10,} {r['totalNs'] / 1e9:8.3f} s")
+print(f"  executor counters: " + ", ".join(f"{k}={v:,}" for k, v in counters.items() if k != "guestInstructionsRetired"))
+print("  interpreter / IL compilation / compiled code time: not reported by --json (schema "
+      f"{d['schemaVersion']}); the rest of wall time after exits is guest execution plus devices.")
+PY
+fi
