@@ -51,7 +51,7 @@ qemu_run() {
     -append "$append" </dev/null >"$log" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
-    if grep -q "$marker" "$log"; then t=$(since "$start"); kill "$pid"; wait "$pid" 2>/dev/null || true; echo "$t"; return; fi
+    if grep -q "$marker" "$log"; then t=$(since "$start"); kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; echo "$t"; return; fi
     sleep 0.02
   done
   if grep -q "$marker" "$log"; then since "$start"; else echo fail; fi
