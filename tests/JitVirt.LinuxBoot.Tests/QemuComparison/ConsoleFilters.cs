@@ -42,6 +42,8 @@ public static class ConsoleFilters
             "input device numbers count registrations in probe order, which is asynchronous."),
 
         // ---------------------------------------------------------------- addresses and the memory map
+        ConsoleFilterEntry.Drop("64-bit PCI window", @"^pci_bus 0000:00: (root bus )?resource (\d+ )?\[mem 0x[0-9a-f]{9,}-0x[0-9a-f]+ window\]",
+            "QEMU's host bridge forwards a 64-bit memory window above 4 GiB for hot-plugged devices with 64-bit BARs; JitVirt places every BAR below 4 GiB (PciResourceAssigner) and has no hot-plug, so its _CRS has the 32-bit windows only. Matched before addresses are normalised."),
         ConsoleFilterEntry.Rewrite("hexadecimal addresses", @"0x[0-9a-fA-F]+", "0x…",
             "Physical addresses and sizes follow the firmware's memory layout: SeaBIOS keeps the top 128 KiB of RAM for its tables and puts the RSDP at F5xxxh; JitVirt's loader puts its ACPI tables at E0000h."),
         ConsoleFilterEntry.Drop("firmware memory map", @"^BIOS-e820: ",
@@ -66,8 +68,10 @@ public static class ConsoleFilters
             "QEMU's DSDT declares its ACPI PCI hot-plug slots; JitVirt has no hot-plug controller."),
         ConsoleFilterEntry.Drop("PCI interrupt links", @"^ACPI: PCI: Interrupt link LNK\w configured for IRQ \d+|^ACPI: INT_SRC_OVR \(bus 0 bus_irq (5|10|11) global_irq \1 high level\)",
             "QEMU routes PCI INTx through PIIX3 PIRQ link devices to IRQ 5/9/10/11 (level, active high in its MADT). JitVirt's default machine has no PCI function with an interrupt pin, so it declares no links. A gap if a PCI device with INTx is added."),
+        ConsoleFilterEntry.Rewrite("PnP device count", @"(?<=^pnp: PnP ACPI: found )\d+(?= devices$)", "N",
+            "QEMU's DSDT also declares the floppy controller (PNP0700) of its PIIX3; JitVirt has no floppy controller. Its DSDT declares the keyboard controller, the PS/2 mouse port, COM1 and the RTC, as QEMU's does."),
         ConsoleFilterEntry.Rewrite("PnP device numbers", @"(?<![0-9a-f:])00:0[0-9a-f](?=[: ])", "00:NN",
-            "ACPI PnP devices are numbered in namespace order; QEMU's DSDT declares devices JitVirt lacks (floppy controller, ...) before COM1 and the RTC."),
+            "ACPI PnP devices are numbered in namespace order; QEMU's DSDT declares the floppy controller JitVirt lacks before COM1 and the RTC."),
         ConsoleFilterEntry.Rewrite("RTC NVRAM size", @"\d+ bytes nvram", "N bytes nvram",
             "QEMU's DSDT gives the RTC ports 70h-77h, so Linux assumes a second 128-byte CMOS bank; JitVirt's MC146818 decodes 70h-71h, one 128-byte bank."),
 
