@@ -10,7 +10,8 @@
 #   --out DIR   where consoles and JSON documents go (default a new temporary folder)
 # Both boot with -m 256M, -no-reboot and the kernel command line below; the wall time is measured from the
 # start of the process to the first appearance of the marker on the console (QEMU is then killed;
-# JitVirt stops by itself with --until). JitVirt runs the built Release CLI (built first if needed).
+# JitVirt stops by itself with --until). The processor time (user + system, all threads) is printed too:
+# on a shared host it says more than wall time. JitVirt runs the built Release CLI (built first if needed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -43,28 +44,36 @@ dll="${JITVIRT_CLI_DLL:-src/Cli/bin/Release/net10.0/jitvirt.dll}"  # JITVIRT_CLI
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.2f\n", b - a}'; }
 
-# qemu_run LOG: seconds from start to the marker (QEMU is killed once it shows), or "fail".
+# cpu_of PID: user + system seconds of a running process, all threads (/proc/PID/stat fields 14 and 15, in clock ticks).
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat" 2>/dev/null || echo "?"; }
+
+# qemu_run LOG: "WALL CPU" seconds from start to the marker (QEMU is killed once it shows), or "fail".
 qemu_run() {
-  local log=$1 start pid t
+  local log=$1 start pid t c
   start=$(now)
   qemu-system-x86_64 -accel tcg -nographic -no-reboot -m 256M -kernel "$kernel" -initrd "$initrd" \
     -append "$append" </dev/null >"$log" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
-    if grep -q "$marker" "$log"; then t=$(since "$start"); kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; echo "$t"; return; fi
+    if grep -q "$marker" "$log"; then
+      t=$(since "$start"); c=$(cpu_of "$pid")
+      kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; echo "$t $c"; return
+    fi
     sleep 0.02
   done
-  if grep -q "$marker" "$log"; then since "$start"; else echo fail; fi
+  echo fail
 }
 
-# jitvirt_run LOG JSON: seconds from start to the marker (--until ends the run with status 0 there), or "fail".
+# jitvirt_run LOG JSON: "WALL CPU" seconds from start to the marker (--until ends the run with status 0
+# there; CPU is the run's processor time from --json), or "fail".
 jitvirt_run() {
-  local log=$1 json=$2 start vmargs=()
+  local log=$1 json=$2 start t vmargs=()
   [ "$vm" = none ] || vmargs=(--vm "$vm")
   start=$(now)
   if dotnet "$dll" run -kernel "$kernel" -initrd "$initrd" -append "$append" -m 256M -no-reboot \
        "${vmargs[@]}" --until "$marker" --json "$json" >"$log" 2>&1; then
-    since "$start"
+    t=$(since "$start")
+    echo "$t $(python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["time"]["cpuSeconds"])' "$json")"
   else
     echo fail
   fi
@@ -73,21 +82,25 @@ jitvirt_run() {
 # stats "t1 t2 ...": "median min max" (seconds, 2 decimals).
 stats() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%.2f %.2f %.2f\n", m, v[1], v[NR]}'; }
 
-qemu_times="" jv_times="" failures=0
+qemu_wall="" qemu_cpu="" jv_wall="" jv_cpu="" failures=0
 for i in $(seq 1 "$runs"); do
-  t=$(qemu_run "$out/qemu-$i.log"); echo "run $i: QEMU TCG    $t s" >&2
-  [ "$t" = fail ] && failures=$((failures + 1)) || qemu_times+=" $t"
-  t=$(jitvirt_run "$out/jitvirt-$i.log" "$out/jitvirt-$i.json"); echo "run $i: JitVirt $vm $t s" >&2
-  [ "$t" = fail ] && failures=$((failures + 1)) || jv_times+=" $t"
+  r=$(qemu_run "$out/qemu-$i.log"); echo "run $i: QEMU TCG    wall/CPU $r s" >&2
+  if [ "$r" = fail ]; then failures=$((failures + 1)); else read -r w c <<<"$r"; qemu_wall+=" $w"; qemu_cpu+=" $c"; fi
+  r=$(jitvirt_run "$out/jitvirt-$i.log" "$out/jitvirt-$i.json"); echo "run $i: JitVirt $vm wall/CPU $r s" >&2
+  if [ "$r" = fail ]; then failures=$((failures + 1)); else read -r w c <<<"$r"; jv_wall+=" $w"; jv_cpu+=" $c"; fi
 done
 
+ratio() { awk -v j="$1" -v q="$2" 'BEGIN {printf "%.2f", j / q}'; }
 echo "Linux boot to '$marker' ($runs runs each, alternating; consoles and JSON in $out)"
-read -r qmed qmin qmax <<<"$(stats "$qemu_times")"
-read -r jmed jmin jmax <<<"$(stats "$jv_times")"
-printf "%-22s %8s %8s %8s\n" "" median min max
-printf "%-22s %8s %8s %8s\n" "QEMU TCG" "$qmed" "$qmin" "$qmax"
-printf "%-22s %8s %8s %8s\n" "JitVirt ($vm)" "$jmed" "$jmin" "$jmax"
-echo "ratio JitVirt/QEMU (medians): $(awk -v j="$jmed" -v q="$qmed" 'BEGIN {printf "%.2f", j / q}')"
+read -r qmed qmin qmax <<<"$(stats "$qemu_wall")"
+read -r jmed jmin jmax <<<"$(stats "$jv_wall")"
+read -r qcmed qcmin qcmax <<<"$(stats "$qemu_cpu")"
+read -r jcmed jcmin jcmax <<<"$(stats "$jv_cpu")"
+printf "%-22s %8s %8s %8s   %8s %8s %8s\n" "" "median" "min" "max" "CPU med" "min" "max"
+printf "%-22s %8s %8s %8s   %8s %8s %8s\n" "QEMU TCG" "$qmed" "$qmin" "$qmax" "$qcmed" "$qcmin" "$qcmax"
+printf "%-22s %8s %8s %8s   %8s %8s %8s\n" "JitVirt ($vm)" "$jmed" "$jmin" "$jmax" "$jcmed" "$jcmin" "$jcmax"
+echo "ratio JitVirt/QEMU (median wall time to the marker): $(ratio "$jmed" "$qmed")"
+echo "ratio JitVirt/QEMU (median processor time to the marker): $(ratio "$jcmed" "$qcmed")"
 [ "$failures" -eq 0 ] || echo "failed runs: $failures"
 
 # Where JitVirt's time went, from the last run's --json (the figures the CLI reports; see below).
