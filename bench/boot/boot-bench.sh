@@ -55,7 +55,7 @@ qemu_run() {
     -append "$append" </dev/null >"$log" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
-    if grep -q "$marker" "$log"; then
+    if grep -qs "$marker" "$log"; then
       t=$(since "$start"); c=$(cpu_of "$pid")
       kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; echo "$t $c"; return
     fi
