@@ -6,7 +6,7 @@ namespace JitVirt.LinuxBoot.Tests.QemuComparison;
 /// a name of emulated hardware or firmware, or something QEMU's firmware or chipset has that a machine
 /// without it legitimately lacks. Differences that are gaps of JitVirt are fixed in JitVirt instead (see
 /// git log of src/Machine/Firmware and src/Machine/Devices); what is left as a gap says so in its reason.
-/// Entries apply in order: rewrites first, so drops and unordered entries see normalised text.
+/// Entries apply in order, so a later entry sees the text earlier rewrites produced (addresses as 0x…).
 /// </summary>
 public static class ConsoleFilters
 {
@@ -27,7 +27,7 @@ public static class ConsoleFilters
         ConsoleFilterEntry.Rewrite("TSC and delay-loop figures", @"(?<=(Detected |calibration: ))\d+\.\d+ MHz|\d+\.\d+ BogoMIPS|lpj=\d+|max_cycles: 0x[0-9a-f]+|max_idle_ns: \d+", "N",
             "QEMU TCG's TSC follows host time (GHz of the host CPU); JitVirt's follows its virtual clock, 1 GHz exactly. Everything derived from the TSC rate follows."),
         ConsoleFilterEntry.Drop("TSC calibration path", @"^tsc: (Fast TSC calibration|Unable to calibrate against PIT|using \w+ reference calibration|Detected \S+ processor|Marking TSC unstable)",
-            "Which calibration succeeds depends on the guest's speed against the timer it reads: under QEMU TCG the PIT's host-time counter runs ~100x fast relative to the emulated code, so the fast PIT calibration fails and the kernel falls back to a reference timer; JitVirt's PIT and TSC share one virtual clock."),
+            "Which calibration succeeds depends on the guest's speed against the timer it reads: under QEMU TCG the PIT counts host time while the guest's code runs far slower than hardware, so the fast PIT calibration fails and the kernel falls back to a reference timer; JitVirt's PIT and TSC share one virtual clock."),
         ConsoleFilterEntry.Drop("clocksource watchdog", @"^clocksource: (timekeeping watchdog|\s+'|\s+No current clocksource)|^Unstable clock detected|^If you want to keep using the local clock|^\s+""trace_clock=local""|^on the kernel command line$",
             "The clocksource watchdog compares the TSC with jiffies; under QEMU TCG on a loaded host the two drift apart and the kernel marks the TSC unstable. A host-load effect of QEMU, absent on JitVirt's single virtual clock."),
         ConsoleFilterEntry.Drop("clocksource switches", @"^clocksource: Switched to clocksource |^sched_clock: Marking stable|^tsc: Refined TSC clocksource calibration|^clocksource: tsc: mask",
