@@ -16,7 +16,8 @@ public sealed record JitVirtBoot(RunResult Result, string Console)
 
     /// <summary>
     /// Boots the guest with <paramref name="commandLine"/> on a deterministic machine (virtual time from
-    /// retired instructions, so the boot does not depend on the host's load) that ends at a reset.
+    /// retired instructions, so the boot does not depend on the host's load; host time when
+    /// <see cref="LinuxGuest.HostTimeVariable"/> is 1) that ends at a reset.
     /// <paramref name="vcpuFactory"/> hosts the CPU under a front end; null keeps the machine's own vCPU.
     /// </summary>
     public static JitVirtBoot Run(string commandLine, Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory = null)
@@ -28,7 +29,7 @@ public sealed record JitVirtBoot(RunResult Result, string Console)
             Serial = OutputTarget.ToStream(serial),
             DebugExit = null,
             NoReboot = true,
-            Deterministic = true,
+            Deterministic = !LinuxGuest.HostTime,
             CommandLine = commandLine,
         };
         RunResult result;

@@ -20,6 +20,14 @@ public static class LinuxGuest
     /// <summary>The acceptance boot: ACPI, local APIC and I/O APIC in use, /init powers off through ACPI S5.</summary>
     public const string AcpiCommandLine = "console=ttyS0 panic=-1 jvexit=poweroff";
 
+    /// <summary>
+    /// Set to 1 to boot on host time instead of the deterministic virtual clock: repeated deterministic boots
+    /// retire the same instructions every time, host-time boots see timer interrupts land differently.
+    /// </summary>
+    public const string HostTimeVariable = "JITVIRT_LINUX_HOST_TIME";
+
+    public static bool HostTime => Environment.GetEnvironmentVariable(HostTimeVariable) == "1";
+
     public static int Repeat =>
         int.TryParse(Environment.GetEnvironmentVariable(RepeatVariable), out int n) && n > 0 ? n : 1;
 
