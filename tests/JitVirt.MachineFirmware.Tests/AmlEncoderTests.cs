@@ -83,7 +83,7 @@ public sealed class AmlEncoderTests
     [Fact]
     public void BufferHoldsItsSizeThenTheBytes()
     {
-        // Buffer () { 79 00 }: 11, PkgLength 4 (itself, BytePrefix 2, and the two bytes), 0A 02, 79 00.
+        // Buffer () { 79 00 }: 11, PkgLength 5 (itself, BytePrefix and size 0A 02, the two bytes), 0A 02, 79 00.
         Assert.Equal(new byte[] { 0x11, 0x05, 0x0A, 0x02, 0x79, 0x00 }, AmlEncoder.Buffer([0x79, 0x00]));
     }
 
