@@ -1,6 +1,4 @@
-using System.Text;
 using Xunit.Abstractions;
-using JitVirt.Machine.Loaders;
 using JitVirt.Machine.Pc;
 
 namespace JitVirt.LinuxBoot.Tests;
@@ -13,9 +11,6 @@ namespace JitVirt.LinuxBoot.Tests;
 [Trait("Category", "LinuxBoot")]
 public class LinuxBootTests(ITestOutputHelper output)
 {
-    /// <summary>Wall-time limit per boot: far above the few minutes a loaded CI host needs.</summary>
-    private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(15);
-
     /// <summary>
     /// First milestone: nothing but the 8259 PIC, 8254 PIT, 16550 UART, MC146818 RTC and the i8042 reset
     /// line. /init runs "reboot -f", which without ACPI resets through the keyboard controller (or CF9h), and
@@ -37,21 +32,34 @@ public class LinuxBootTests(ITestOutputHelper output)
     /// mode), and /init's "poweroff -f" ending in ACPI soft-off (SLP_TYP S5 with SLP_EN in PM1a_CNT).
     /// </summary>
     [LinuxGuestFact]
-    public void BootsToInitWithAcpiAndApicsAndPowersOff() => BootsWithAcpiAndPowersOff(vcpuFactory: null);
+    public void BootsToInitWithAcpiAndApicsAndPowersOff() => BootsWithAcpiAndPowersOff(run: 1, vcpuFactory: null);
+
+    /// <summary>Run numbers 1..<see cref="LinuxGuest.Repeat"/>, one test case each.</summary>
+    public static TheoryData<int> Runs()
+    {
+        var runs = new TheoryData<int>();
+        for (int run = 1; run <= LinuxGuest.Repeat; run++) runs.Add(run);
+        return runs;
+    }
 
     /// <summary>Issue 11 acceptance 1, under the SVM front end (2.6.20's init_vmcb intercepts).</summary>
-    [LinuxGuestFact]
-    public void BootsUnderSvmWithAcpiAndApicsAndPowersOff()
-        => BootsWithAcpiAndPowersOff(cpu => new FrontEndVcpu(cpu, new JitVirt.Svm.SvmFrontEnd(cpu, new JitVirt.Cpu.Execution.Interpreter(cpu))));
+    /// <remarks>Runs <see cref="LinuxGuest.RepeatVariable"/> times (default once): acceptance 1 asks for 5 clean boots.</remarks>
+    [LinuxGuestTheory]
+    [MemberData(nameof(Runs))]
+    public void BootsUnderSvmWithAcpiAndApicsAndPowersOff(int run)
+        => BootsWithAcpiAndPowersOff(run, cpu => new FrontEndVcpu(cpu, new JitVirt.Svm.SvmFrontEnd(cpu, new JitVirt.Cpu.Execution.Interpreter(cpu))));
 
     /// <summary>Issue 11 acceptance 1, under the VMX front end (2.6.20's vmx_vcpu_setup controls).</summary>
-    [LinuxGuestFact]
-    public void BootsUnderVmxWithAcpiAndApicsAndPowersOff()
-        => BootsWithAcpiAndPowersOff(cpu => new FrontEndVcpu(cpu, new JitVirt.Vmx.VmxFrontEnd(cpu, new JitVirt.Cpu.Execution.Interpreter(cpu))));
+    /// <remarks>Runs <see cref="LinuxGuest.RepeatVariable"/> times (default once): acceptance 1 asks for 5 clean boots.</remarks>
+    [LinuxGuestTheory]
+    [MemberData(nameof(Runs))]
+    public void BootsUnderVmxWithAcpiAndApicsAndPowersOff(int run)
+        => BootsWithAcpiAndPowersOff(run, cpu => new FrontEndVcpu(cpu, new JitVirt.Vmx.VmxFrontEnd(cpu, new JitVirt.Cpu.Execution.Interpreter(cpu))));
 
-    private void BootsWithAcpiAndPowersOff(Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory)
+    private void BootsWithAcpiAndPowersOff(int run, Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory)
     {
-        var boot = Boot("console=ttyS0 panic=-1 jvexit=poweroff", vcpuFactory);
+        output.WriteLine($"run {run} of {LinuxGuest.Repeat}");
+        var boot = Boot(LinuxGuest.AcpiCommandLine, vcpuFactory);
         Assert.True(boot.Result.Outcome == RunOutcome.PowerOff, boot.Describe("the guest should power off through ACPI"));
         Assert.True(boot.Console.Contains(LinuxGuest.Marker + " uptime:", StringComparison.Ordinal), boot.Describe("no boot marker"));
         Assert.False(boot.Console.Contains("Kernel panic", StringComparison.Ordinal), boot.Describe("kernel panic"));
@@ -59,39 +67,11 @@ public class LinuxBootTests(ITestOutputHelper output)
         Assert.False(boot.Console.Contains("ACPI Error", StringComparison.Ordinal), boot.Describe("ACPICA reported an error"));
     }
 
-    private LinuxBoot Boot(string commandLine, Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory = null)
+    private JitVirtBoot Boot(string commandLine, Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory = null)
     {
-        using var serial = new MemoryStream();
-        var config = new MachineConfig
-        {
-            RamBytes = 256ul << 20,
-            Serial = OutputTarget.ToStream(serial),
-            DebugExit = null,
-            NoReboot = true,
-            // Virtual time from retired instructions: the boot does not depend on the host's load.
-            Deterministic = true,
-            CommandLine = commandLine,
-        };
-        RunResult result;
-        using (var machine = new PcMachine(config, vcpuFactory))
-        {
-            machine.Boot(KernelImages.ForKernel(ImageFile.Read(LinuxGuest.KernelPath), ImageFile.Read(LinuxGuest.InitrdPath), commandLine));
-            result = machine.Run(timeout: BootTimeout);
-        }
-        var boot = new LinuxBoot(result, Encoding.Latin1.GetString(serial.ToArray()));
-        output.WriteLine($"-append \"{commandLine}\": {result} in {result.WallTime.TotalSeconds:F0} s");
+        var boot = JitVirtBoot.Run(commandLine, vcpuFactory);
+        output.WriteLine($"-append \"{commandLine}\": {boot.Result} in {boot.Result.WallTime.TotalSeconds:F0} s");
         output.WriteLine(boot.Console);
         return boot;
-    }
-
-    private sealed record LinuxBoot(RunResult Result, string Console)
-    {
-        /// <summary>A failure message: the outcome and the last console lines, which say how far the kernel got.</summary>
-        public string Describe(string problem)
-        {
-            var lines = Console.Split('\n');
-            string tail = string.Join('\n', lines.Skip(Math.Max(0, lines.Length - 25)));
-            return $"{problem}: {Result} in {Result.WallTime.TotalSeconds:F0} s; console ends with:\n{tail}";
-        }
     }
 }

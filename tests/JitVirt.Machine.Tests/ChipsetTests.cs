@@ -75,6 +75,51 @@ public class ChipsetTests
     }
 
     [Fact]
+    public void I8042AuxLoopBackIsFlaggedInStatusBit5AndInterruptsOnIrq12Only()
+    {
+        // Linux's i8042_check_aux: loop-back (D3h) of 5Ah with AUX interrupts off, then of A5h with command
+        // byte bit 1 (AUX interrupt) on, expecting IRQ 12 and status bit 5 (data from the auxiliary device).
+        var irq1 = new RecordingLine();
+        var irq12 = new RecordingLine();
+        var kbc = new I8042Controller(irq1, () => _resets++, _a20.Add, irq12);
+        kbc.WritePort(0x64, 1, 0xD3);
+        kbc.WritePort(0x60, 1, 0x5A);
+        Assert.Equal(0x21u, kbc.ReadPort(0x64, 1) & 0x21); // OBF and AUX data
+        Assert.False(irq12.Level);
+        Assert.False(irq1.Level);
+        Assert.Equal(0x5Au, kbc.ReadPort(0x60, 1));
+        Assert.Equal(0x00u, kbc.ReadPort(0x64, 1) & 0x21);
+
+        kbc.WritePort(0x64, 1, 0x60);
+        kbc.WritePort(0x60, 1, 0x03); // keyboard and AUX interrupts on
+        kbc.WritePort(0x64, 1, 0xD3);
+        kbc.WritePort(0x60, 1, 0xA5);
+        Assert.True(irq12.Level);
+        Assert.False(irq1.Level);
+        Assert.Equal(0xA5u, kbc.ReadPort(0x60, 1));
+        Assert.False(irq12.Level);
+
+        kbc.WritePort(0x64, 1, 0x20); // a controller answer is keyboard-side data: IRQ 1, bit 5 clear
+        Assert.Equal(0x01u, kbc.ReadPort(0x64, 1) & 0x21);
+        Assert.True(irq1.Level);
+        Assert.False(irq12.Level);
+    }
+
+    [Fact]
+    public void I8042AuxInterfaceTestPassesAndEnableDisableToggleCommandByteBit5()
+    {
+        var kbc = NewKeyboardController();
+        kbc.WritePort(0x64, 1, 0xA9);
+        Assert.Equal(0x00u, kbc.ReadPort(0x60, 1)); // no clock or data line error
+        kbc.WritePort(0x64, 1, 0xA7);
+        kbc.WritePort(0x64, 1, 0x20);
+        Assert.Equal(0x20u, kbc.ReadPort(0x60, 1) & 0x20);
+        kbc.WritePort(0x64, 1, 0xA8);
+        kbc.WritePort(0x64, 1, 0x20);
+        Assert.Equal(0x00u, kbc.ReadPort(0x60, 1) & 0x20);
+    }
+
+    [Fact]
     public void I8042PulseResetAndOutputPort()
     {
         var kbc = NewKeyboardController();

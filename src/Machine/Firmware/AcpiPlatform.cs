@@ -20,4 +20,9 @@ public sealed record AcpiPlatform
     /// <summary>CMOS index of the RTC century byte (0x32 on PC-compatible RTCs).</summary>
     public byte RtcCenturyIndex { get; init; } = 0x32;
     public byte S5SleepType { get; init; } = AcpiSleepType.S5;
+    /// <summary>PCI device number of the PIIX3 PCI-to-ISA bridge (function 0), behind which the DSDT puts the ISA devices.</summary>
+    public byte IsaBridgeDevice { get; init; } = 1;
+    /// <summary>The 32-bit PCI memory window the host bridge forwards: [start, end).</summary>
+    public ulong PciMemoryStart { get; init; } = PciResourceAssigner.DefaultMemoryStart;
+    public ulong PciMemoryEnd { get; init; } = PciResourceAssigner.DefaultMemoryEnd;
 }

@@ -13,7 +13,7 @@ public static class AcpiTablesBuilder
 
     /// <summary>Bytes the table set needs from <c>tablesAddress</c> (worst case, including alignment).</summary>
     public static int RequiredSize(AcpiPlatform platform) =>
-        AcpiFacs.Alignment + AcpiFacs.Size + AcpiDsdt.Length(platform.S5SleepType) + AcpiFadt.Length + AcpiMadt.Length(platform)
+        AcpiFacs.Alignment + AcpiFacs.Size + AcpiDsdt.Length(platform) + AcpiFadt.Length + AcpiMadt.Length(platform)
         + AcpiRootTables.RsdtLength(2) + AcpiRootTables.XsdtLength(2) + 5 * TableAlignment;
 
     public static AcpiTablesLayout Build(GuestMemoryWriter memory, AcpiPlatform platform,
@@ -25,7 +25,7 @@ public static class AcpiTablesBuilder
         ulong facs = Align(at, AcpiFacs.Alignment);
         at = facs + (ulong)AcpiFacs.Write(memory.Slice(facs, AcpiFacs.Size));
         ulong dsdt = Align(at, TableAlignment);
-        at = dsdt + (ulong)AcpiDsdt.Write(memory.Slice(dsdt, AcpiDsdt.Length(platform.S5SleepType)), platform.S5SleepType);
+        at = dsdt + (ulong)AcpiDsdt.Write(memory.Slice(dsdt, AcpiDsdt.Length(platform)), platform);
         ulong fadt = Align(at, TableAlignment);
         at = fadt + (ulong)AcpiFadt.Write(memory.Slice(fadt, AcpiFadt.Length), platform, facs, dsdt);
         ulong madt = Align(at, TableAlignment);

@@ -84,7 +84,7 @@ public sealed partial class PcMachine : IDisposable
         // Legacy devices (IBM PC/AT Technical Reference I/O map; PIIX4 datasheet for 61h, 92h, 4D0h, CF9h).
         Pit = new Pit8254(_gsiLines[Pit8254.Irq], Clock, Timers);
         PortB = new SystemControlPortB(Pit, Clock);
-        Keyboard = new I8042Controller(_gsiLines[I8042Controller.Irq], () => RequestStop(MachineStop.Reset), _a20.SetKeyboardController);
+        Keyboard = new I8042Controller(_gsiLines[I8042Controller.Irq], () => RequestStop(MachineStop.Reset), _a20.SetKeyboardController, _gsiLines[I8042Controller.AuxIrq]);
         Rtc = new Mc146818Rtc(_gsiLines[Mc146818Rtc.Irq], Clock, Timers);
         PortA = new SystemControlPortA(() => RequestStop(MachineStop.Reset), _a20.SetSystemControlPortA);
         ResetControl = new ResetControlRegister(_ => RequestStop(MachineStop.Reset));

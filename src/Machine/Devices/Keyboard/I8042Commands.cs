@@ -25,7 +25,7 @@ internal static class I8042Commands
 
     public const byte SelfTestPassed = 0x55;
     public const byte InterfaceTestPassed = 0x00;
-    public const byte AuxClockLineStuckHigh = 0x02; // AUX interface test: no device answers
+    public const byte AuxInterfaceTestPassed = 0x00; // AUX interface test (A9h): 00h = no error on the clock and data lines
 
     // Status register (read 64h).
     public const byte StatusOutputFull = 0x01; // OBF

@@ -3,22 +3,26 @@ using static JitVirt.Machine.Devices.Keyboard.I8042Commands;
 
 namespace JitVirt.Machine.Devices.Keyboard;
 
-// Departures: no PS/2 mouse (AUX test reports a stuck clock line, AUX writes are dropped); the keyboard
-// is a stub that acknowledges every command (reset answers AAh, read ID answers ABh 83h, echo EEh) and
-// never produces scan codes; data bytes transfer instantly (IBF never reads 1).
+// Departures: the auxiliary (PS/2 mouse) port exists, as on every PS/2-class 8042 (interface test, enable
+// and disable, loop-back D3h with status bit 5 and IRQ12), but no mouse is plugged into it: bytes written
+// to the device (D4h) are dropped. The keyboard is a stub that acknowledges every command (reset answers
+// AAh, read ID answers ABh 83h, echo EEh) and never produces scan codes; data bytes transfer instantly
+// (IBF never reads 1).
 
 /// <summary>
 /// Intel 8042 keyboard controller at 60h (data) / 64h (status, command), enough for firmware and Linux
 /// probing, with the CPU reset line (output port bit 0, pulse command FEh) and A20 gate (output port bit 1).
 /// </summary>
-public sealed class I8042Controller(IInterruptLine keyboardIrq, Action resetRequested, Action<bool> a20Changed) : IPortIoDevice
+/// <param name="auxIrq">IRQ12, raised for bytes from the auxiliary port; null leaves the port without an interrupt.</param>
+public sealed class I8042Controller(IInterruptLine keyboardIrq, Action resetRequested, Action<bool> a20Changed, IInterruptLine? auxIrq = null) : IPortIoDevice
 {
     public const ushort DataPort = 0x60; // IBM PC/AT Technical Reference, I/O address map: 8042 060h-06Fh
     public const ushort CommandPort = 0x64;
     public const int Irq = 1;
+    public const int AuxIrq = 12; // IBM PS/2 Technical Reference: the auxiliary device interrupts on IRQ 12
     private const byte ResetPulseMask = 0x01; // Fxh pulses output bits whose command bit is 0; bit 0 is RESET
 
-    private bool _irqLevel;
+    private bool _irqLevel, _auxIrqLevel;
 
     public I8042State State { get; } = new();
 
@@ -35,9 +39,13 @@ public sealed class I8042Controller(IInterruptLine keyboardIrq, Action resetRequ
     private uint ReadData()
     {
         if (State.Output.Count == 0) return 0; // an empty output buffer keeps its last value; 0 is as good
-        byte value = State.Output.Dequeue();
-        if (State.Output.Count == 0) State.Status &= unchecked((byte)~StatusOutputFull);
-        else DropIrqBetweenBytes();
+        byte value = State.Output.Dequeue().Value;
+        if (State.Output.Count == 0) State.Status &= unchecked((byte)~(StatusOutputFull | StatusAuxOutputFull));
+        else
+        {
+            SetAuxStatus(State.Output.Peek().FromAux);
+            DropIrqBetweenBytes();
+        }
         UpdateIrq();
         return value;
     }
@@ -58,7 +66,7 @@ public sealed class I8042Controller(IInterruptLine keyboardIrq, Action resetRequ
                 break;
             case DisableAuxInterface: State.CommandByte |= ConfigDisableAux; break;
             case EnableAuxInterface: State.CommandByte &= unchecked((byte)~ConfigDisableAux); break;
-            case AuxInterfaceTest: Reply(AuxClockLineStuckHigh); break;
+            case AuxInterfaceTest: Reply(AuxInterfaceTestPassed); break;
             case SelfTest:
                 State.Status |= StatusSystemFlag;
                 Reply(SelfTestPassed);
@@ -84,7 +92,8 @@ public sealed class I8042Controller(IInterruptLine keyboardIrq, Action resetRequ
             case WriteCommandByte: WriteConfiguration(value); break;
             case WriteOutputPort: WriteOutput(value); break;
             case WriteKeyboardOutputBuffer: Reply(value); break;
-            case WriteAuxOutputBuffer: case WriteToAux: break; // no AUX device
+            case WriteAuxOutputBuffer: Reply(value, fromAux: true); break; // as if the mouse had sent it
+            case WriteToAux: break; // no mouse is plugged in to answer
             default: SendToKeyboard(value); break;
         }
     }
@@ -115,11 +124,16 @@ public sealed class I8042Controller(IInterruptLine keyboardIrq, Action resetRequ
         }
     }
 
-    private void Reply(byte value)
+    private void Reply(byte value, bool fromAux = false)
     {
-        State.Output.Enqueue(value);
+        if (State.Output.Count == 0) SetAuxStatus(fromAux);
+        State.Output.Enqueue(new I8042OutputByte(value, fromAux));
         State.Status |= StatusOutputFull;
     }
+
+    /// <summary>Status bit 5 says the byte in the output buffer came from the auxiliary device (IBM PS/2 Technical Reference).</summary>
+    private void SetAuxStatus(bool fromAux) =>
+        State.Status = (byte)(fromAux ? State.Status | StatusAuxOutputFull : State.Status & ~StatusAuxOutputFull);
 
     /// <summary>
     /// The 8042's output buffer holds one byte: reading it clears OBF and IRQ1 falls, and the next byte from
@@ -130,16 +144,20 @@ public sealed class I8042Controller(IInterruptLine keyboardIrq, Action resetRequ
     /// </summary>
     private void DropIrqBetweenBytes()
     {
-        if (!_irqLevel) return;
-        _irqLevel = false;
-        keyboardIrq.SetLevel(false);
+        if (_irqLevel) { _irqLevel = false; keyboardIrq.SetLevel(false); }
+        if (_auxIrqLevel) { _auxIrqLevel = false; auxIrq?.SetLevel(false); }
     }
 
+    /// <summary>
+    /// A full output buffer interrupts on IRQ1 when the byte is the keyboard's and command byte bit 0 is set,
+    /// on IRQ12 when it is the auxiliary device's and bit 1 is set.
+    /// </summary>
     private void UpdateIrq()
     {
-        bool level = (State.Status & StatusOutputFull) != 0 && (State.CommandByte & ConfigKeyboardInterrupt) != 0;
-        if (level == _irqLevel) return;
-        _irqLevel = level;
-        keyboardIrq.SetLevel(level);
+        bool full = (State.Status & StatusOutputFull) != 0, fromAux = (State.Status & StatusAuxOutputFull) != 0;
+        bool keyboard = full && !fromAux && (State.CommandByte & ConfigKeyboardInterrupt) != 0;
+        bool aux = full && fromAux && (State.CommandByte & ConfigAuxInterrupt) != 0;
+        if (keyboard != _irqLevel) { _irqLevel = keyboard; keyboardIrq.SetLevel(keyboard); }
+        if (aux != _auxIrqLevel) { _auxIrqLevel = aux; auxIrq?.SetLevel(aux); }
     }
 }
