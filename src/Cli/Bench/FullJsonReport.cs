@@ -6,10 +6,11 @@ namespace JitVirt.Cli.Bench;
 public sealed record BenchmarkTiming(string FullName, double MeanNs, double StandardErrorNs, double? LowerNs, double? UpperNs);
 
 /// <summary>
-/// Reads a BenchmarkDotNet full JSON export (JsonExporter.Full: the "*-report-full.json" files): the
-/// "Benchmarks" array, each with "FullName" and "Statistics" (Mean, StandardError, ConfidenceInterval
-/// Lower/Upper, all in nanoseconds per operation). Benchmarks that failed have no statistics and are left out.
-/// The compressed default export has no statistics beyond the mean's display text, so it is refused.
+/// Reads a BenchmarkDotNet JSON export: the "Benchmarks" array, each with "FullName" and "Statistics"
+/// (Mean, StandardError, ConfidenceInterval Lower/Upper, all in nanoseconds per operation). JitVirt.Bench
+/// writes the full export ("*-report-full.json", JsonExporter.Full); the other JSON exporters differ only
+/// in indentation and in leaving out the per-iteration "Measurements", which are not read here, so they
+/// are read as well. Benchmarks that failed have null statistics and are left out.
 /// </summary>
 public static class FullJsonReport
 {
@@ -38,7 +39,7 @@ public static class FullJsonReport
             if (!b.TryGetProperty("Statistics", out var s) || s.ValueKind != JsonValueKind.Object)
             {
                 if (b.TryGetProperty("Statistics", out _)) continue; // null: the benchmark failed
-                throw new UsageException($"bench compare: '{path}' has no statistics (export with JsonExporter.Full, not the compressed default)");
+                throw new UsageException($"bench compare: '{path}' is not a BenchmarkDotNet JSON export: benchmark '{name.GetString()}' has no Statistics");
             }
             double? lower = null, upper = null;
             if (s.TryGetProperty("ConfidenceInterval", out var ci) && ci.ValueKind == JsonValueKind.Object)

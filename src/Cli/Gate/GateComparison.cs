@@ -34,7 +34,7 @@ public static class GateComparison
             if (!exit && inBefore != inAfter)
                 findings.Add(new(run, key, inBefore ? Text(before) : "absent", inAfter ? Text(after) : "absent", "exact", IsFailure: true));
             else if (before != after)
-                findings.Add(new(run, key, Text(before), Text(after), $"{Change(before, after)}, exact", IsFailure: true));
+                findings.Add(new(run, key, Text(before), Text(after), $"{Delta(before, after)}, exact", IsFailure: true));
         }
 
         foreach (string key in baseline.Tolerant.Keys.Union(now.Tolerant.Keys).Order(StringComparer.Ordinal))
@@ -51,9 +51,13 @@ public static class GateComparison
     public static bool WithinTolerance(long baseline, long now) =>
         Math.Abs((double)now - baseline) <= Tolerance * Math.Abs((double)baseline);
 
+    /// <summary>Relative change for tolerant counters (the absolute one when the baseline is 0).</summary>
     static string Change(long before, long after) => before == 0
-        ? (after > 0 ? "+" : "") + Text(after - before)
+        ? Delta(before, after)
         : ((double)(after - before) / before).ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture);
+
+    /// <summary>Absolute change, signed: exact counters are read as "how many more or fewer".</summary>
+    static string Delta(long before, long after) => (after - before).ToString("+0;-0;0", CultureInfo.InvariantCulture);
 
     static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
