@@ -6,6 +6,9 @@ namespace JitVirt.Cli.Gate;
 /// </summary>
 public sealed class RegressionGate(GateSettings settings, TextWriter stdout, TextWriter stderr)
 {
+    /// <summary>The rule of a note for a baseline run not measured this time (--guest, or no --linux).</summary>
+    public const string Skipped = "skipped";
+
     public sealed record Result(IReadOnlyList<GateMeasurement> Runs, IReadOnlyList<GateFinding> Findings)
     {
         public bool Passed => !Findings.Any(f => f.IsFailure);
@@ -42,7 +45,7 @@ public sealed class RegressionGate(GateSettings settings, TextWriter stdout, Tex
             else findings.Add(new(run.Run, "run", "absent", "measured", "no baseline: record it with --update", IsFailure: true));
         }
         foreach (var old in baseline.Runs.Where(b => !runs.Any(r => r.Guest == b.Guest && r.FrontEnd == b.FrontEnd)))
-            findings.Add(new(old.Run, "run", "recorded", "not run", "skipped", IsFailure: false));
+            findings.Add(new(old.Run, "run", "recorded", "not run", Skipped, IsFailure: false));
         return findings;
     }
 
@@ -60,7 +63,9 @@ public sealed class RegressionGate(GateSettings settings, TextWriter stdout, Tex
         if (baseline.Runs.Count > 0 && baseline.CompileThreshold != settings.CompileThreshold)
             findings.Add(new("gate", "compileThreshold", baseline.CompileThreshold.ToString(), settings.CompileThreshold.ToString(), "exact", IsFailure: true));
         findings.AddRange(Check(baseline, runs));
-        foreach (var f in findings) stderr.WriteLine($"jitvirt: gate: {(f.IsFailure ? "FAIL" : "note")} {f}");
+        var skipped = findings.Where(f => f.Rule == Skipped).Select(f => f.Run).ToList();
+        foreach (var f in findings.Where(f => f.Rule != Skipped)) stderr.WriteLine($"jitvirt: gate: {(f.IsFailure ? "FAIL" : "note")} {f}");
+        if (skipped.Count > 0) stderr.WriteLine($"jitvirt: gate: note: {skipped.Count} baseline run{(skipped.Count == 1 ? "" : "s")} not run this time: {string.Join(", ", skipped)}");
         int failures = findings.Count(f => f.IsFailure);
         stderr.WriteLine(failures == 0
             ? $"jitvirt: gate: passed ({runs.Count} runs match {baselinePath})"
