@@ -11,7 +11,7 @@ namespace JitVirt.Bench;
 /// MIPS on the gate's compute guests on the whole PC (devices, timers, the run loop), under each front
 /// end with the IL tier, in deterministic mode, from the real-mode entry to the isa-debug-exit write:
 /// what <c>jitvirt bench gate</c> runs, timed. The machine is built and booted outside the measurement
-/// (IterationSetup). One operation is one whole guest run; the run's instruction count is deterministic and
+/// (IterationSetup); compiling the guest's regions is inside it, since every fresh machine compiles afresh. One operation is one whole guest run; the run's instruction count is deterministic and
 /// printed by <c>jitvirt bench gate</c> (e.g. integer: 2.4 million), so MIPS = instructions / (µs per op).
 /// </summary>
 [MemoryDiagnoser]
