@@ -66,6 +66,7 @@ public static class JitVirtCli
         compareOptions.AddTo(compare);
         root.Subcommands.Add(run);
         root.Subcommands.Add(compare);
+        root.Subcommands.Add(Bench.BenchCommands.Create(stdout, stderr, cancellationToken));
         root.SetAction(result => ExecuteRun(result, rootOptions, args, stdout, stderr, catalog, interactive, cancellationToken));
         run.SetAction(result => ExecuteRun(result, runOptions, args, stdout, stderr, catalog, interactive, cancellationToken));
         compare.SetAction(result => ExecuteCompare(result, compareOptions, args, stdout, stderr, catalog, cancellationToken));
