@@ -60,6 +60,15 @@ public sealed class PagedGuest : IDisposable
     /// <summary>Runs from <paramref name="rip"/> until HLT (interrupts off) or the budget.</summary>
     public StopReason Run(ulong rip, Tier tier, long budget)
     {
+        Enter(rip);
+        var interpreter = new Interpreter(Cpu);
+        IExecutor executor = tier == Tier.Il ? new TieredExecutor(Cpu, interpreter, threshold: 0) : interpreter;
+        return executor.Run(budget);
+    }
+
+    /// <summary>Puts the processor at <paramref name="rip"/> in 64-bit mode with this guest's tables loaded.</summary>
+    public void Enter(ulong rip)
+    {
         var cpu = Cpu;
         cpu.Reset();
         for (int s = 0; s < SegmentIndex.Count; s++)
@@ -71,9 +80,6 @@ public sealed class PagedGuest : IDisposable
         cpu.Gpr[Gpr.Rsp] = 0x7000;
         cpu.UpdateMode();
         cpu.FlushTlb();
-        var interpreter = new Interpreter(cpu);
-        IExecutor executor = tier == Tier.Il ? new TieredExecutor(cpu, interpreter, threshold: 0) : interpreter;
-        return executor.Run(budget);
     }
 
     public void Dispose() => Memory.Dispose();
