@@ -44,7 +44,7 @@ public sealed class ChurnTests(ITestOutputHelper output)
         {
             var s = g.Shadow!.Statistics;
             output.WriteLine($"{tier}: shadow faults {s.ShadowFaults}, hits {s.Hits}, write-protect hits {s.WriteProtectHits}, entries zapped {s.Zaps}, " +
-                $"pages zapped {s.PagesZapped}, floods {s.Floods}, unprotects {s.Unprotects}, root reuses {s.RootReuses}, pages in use {g.Shadow.ShadowPagesInUse}");
+                $"pages zapped {s.PagesZapped}, floods {s.Floods}, unprotects {s.Unprotects}, root reuses {s.RootReuses}, TLB flushes {s.TlbFlushes}, pages created {s.PagesCreated}, pages in use {g.Shadow.ShadowPagesInUse}");
             // The guest exercised what it is for: write-protected edits of live tables and unshadowing by flood.
             Assert.True(s.Zaps > 0);
             Assert.True(s.Floods > 0);

@@ -39,6 +39,11 @@ public sealed unsafe class SoftwareTlb
     // [kind * 2 + user][index]
     readonly Entry[][] _tables = new Entry[6][];
 
+    /// <summary>Write entries filled since the last whole flush (index | Entries when user), so <see cref="FlushWritesToFrame"/> usually scans only those.</summary>
+    const int RecentWriteFills = 32;
+    readonly int[] _recentWriteFills = new int[RecentWriteFills];
+    int _recentWriteFillCount; // beyond RecentWriteFills: too many to track, scan everything
+
     /// <summary>The current generation (bits 11:1 of a valid tag); OR it into the page to compare.</summary>
     public ulong Generation = GenerationStep;
 
@@ -59,8 +64,14 @@ public sealed unsafe class SoftwareTlb
 
     public void Fill(AccessKind kind, bool user, ulong linearPage, ulong physicalFrame, byte* hostFrame)
     {
-        ref var e = ref Table(kind, user)[IndexOf(linearPage)];
+        int index = IndexOf(linearPage);
+        ref var e = ref Table(kind, user)[index];
         e.PhysicalFrame = physicalFrame;
+        if (kind == AccessKind.Write)
+        {
+            if (_recentWriteFillCount < RecentWriteFills) _recentWriteFills[_recentWriteFillCount] = index | (user ? Entries : 0);
+            _recentWriteFillCount++;
+        }
         if (hostFrame != null)
         {
             e.Tag = linearPage | Generation;
@@ -77,6 +88,7 @@ public sealed unsafe class SoftwareTlb
     public void FlushAll()
     {
         Generation = (Generation + GenerationStep) & GenerationMask;
+        _recentWriteFillCount = 0;
         if (Generation == 0) ClearAll();
     }
 
@@ -84,6 +96,7 @@ public sealed unsafe class SoftwareTlb
     {
         foreach (var t in _tables) Array.Clear(t);
         Generation = GenerationStep;
+        _recentWriteFillCount = 0;
         FullClears++;
     }
 
@@ -102,6 +115,17 @@ public sealed unsafe class SoftwareTlb
     /// <summary>Drops write entries that point at <paramref name="physicalFrame"/> (the frame now holds code or a watched page table).</summary>
     public void FlushWritesToFrame(ulong physicalFrame)
     {
+        if (_recentWriteFillCount <= RecentWriteFills)
+        {
+            // Every current write entry was filled since the last whole flush, so it is in the list.
+            for (int i = 0; i < _recentWriteFillCount; i++)
+            {
+                int slot = _recentWriteFills[i];
+                ref var e = ref Table(AccessKind.Write, slot >= Entries)[slot & IndexMask];
+                if ((e.Tag & GenerationMask) == Generation && e.PhysicalFrame == physicalFrame) e.Tag = Invalid;
+            }
+            return;
+        }
         for (int u = 0; u < 2; u++)
         {
             var t = Table(AccessKind.Write, u == 1);

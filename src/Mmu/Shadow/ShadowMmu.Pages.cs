@@ -133,6 +133,8 @@ public sealed partial class ShadowMmu
             {
                 _pagesByFrame.Remove(page.GuestFrame);
                 _memory.UnwatchPageTableFrame(page.GuestFrame);
+                // Slow-path write entries to the frame may become fast ones again on their next fill.
+                if (!_memory.IsWatchedFrame(page.GuestFrame)) _cpu?.Tlb.FlushWritesToFrame(page.GuestFrame);
                 Statistics.Unprotects++;
             }
         }
