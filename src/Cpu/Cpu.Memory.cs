@@ -45,7 +45,7 @@ public sealed unsafe partial class Cpu
     {
         ref var e = ref Tlb.Table(kind, user)[SoftwareTlb.IndexOf(linear)];
         ulong page = linear & ~0xFFFul;
-        if ((e.Tag & ~SoftwareTlb.SlowPath) == page)
+        if ((e.Tag & ~SoftwareTlb.SlowPath) == (page | Tlb.Generation))
         {
             physical = (e.PhysicalFrame << 12) | (linear & 0xFFF);
             return true;
@@ -93,7 +93,7 @@ public sealed unsafe partial class Cpu
     public T ReadLinear<T>(ulong linear, bool user) where T : unmanaged
     {
         ref var e = ref Tlb.Table(AccessKind.Read, user)[SoftwareTlb.IndexOf(linear)];
-        if (e.Tag == (linear & ~0xFFFul) && (linear & 0xFFF) <= (ulong)(4096 - sizeof(T)))
+        if (e.Tag == ((linear & ~0xFFFul) | Tlb.Generation) && (linear & 0xFFF) <= (ulong)(4096 - sizeof(T)))
             return Unsafe.ReadUnaligned<T>((byte*)(e.HostAddend + (nint)linear));
         return ReadLinearSlow<T>(linear, user);
     }
@@ -102,7 +102,7 @@ public sealed unsafe partial class Cpu
     public void WriteLinear<T>(ulong linear, T value, bool user) where T : unmanaged
     {
         ref var e = ref Tlb.Table(AccessKind.Write, user)[SoftwareTlb.IndexOf(linear)];
-        if (e.Tag == (linear & ~0xFFFul) && (linear & 0xFFF) <= (ulong)(4096 - sizeof(T)))
+        if (e.Tag == ((linear & ~0xFFFul) | Tlb.Generation) && (linear & 0xFFF) <= (ulong)(4096 - sizeof(T)))
         {
             Unsafe.WriteUnaligned((byte*)(e.HostAddend + (nint)linear), value);
             return;

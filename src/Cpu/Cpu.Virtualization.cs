@@ -49,6 +49,7 @@ public sealed partial class Cpu
     {
         if (tag == TranslationTag) return;
         TranslationTag = tag;
+        Translator.SetTag(tag);
         TranslationTagChanged?.Invoke(tag);
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using JitVirt.Cpu.Memory;
 using JitVirt.Mmu.Tests.Reference;
 using JitVirt.Mmu.Tests.Support;
+using JitVirt.Mmu.Shadow;
 using JitVirt.Mmu.Walker;
 using Xunit;
 using Xunit.Abstractions;
@@ -82,19 +83,40 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output)
     [InlineData(RefMode.ThirtyTwoBit)]
     [InlineData(RefMode.Pae)]
     [InlineData(RefMode.FourLevel)]
-    public void Walker_matches_the_SDM_model_for_every_combination(RefMode mode)
+    public void Walker_matches_the_SDM_model_for_every_combination(RefMode mode) => RunMatrix(mode, throughShadow: false);
+
+    /// <summary>
+    /// The same matrix through the shadow MMU, one instance for the whole run: each check is a
+    /// shadow hit or a shadow fault, and restoring the entries between checks goes through the
+    /// write protection (the stale shadow entries must be zapped, or the next check sees them).
+    /// </summary>
+    [Theory]
+    [InlineData(RefMode.ThirtyTwoBit)]
+    [InlineData(RefMode.Pae)]
+    [InlineData(RefMode.FourLevel)]
+    public void Shadow_MMU_matches_the_SDM_model_for_every_combination(RefMode mode) => RunMatrix(mode, throughShadow: true);
+
+    void RunMatrix(RefMode mode, bool throughShadow)
     {
-        using var run = new MatrixRun(mode, LevelsOf(mode), CpuSettings(mode));
+        using var run = new MatrixRun(mode, LevelsOf(mode), CpuSettings(mode), throughShadow);
         var clock = Stopwatch.StartNew();
         run.Enumerate(0);
-        output.WriteLine($"{mode}: {run.EntryCombinations:N0} entry combinations x {run.Settings.Length} CPU settings x 2 privileges x 3 access kinds = {run.Checked:N0} combinations checked, {run.MismatchCount} mismatches ({clock.ElapsedMilliseconds} ms)");
+        output.WriteLine($"{(throughShadow ? "shadow MMU" : "walker")} {mode}: {run.EntryCombinations:N0} entry combinations x {run.Settings.Length} CPU settings x 2 privileges x 3 access kinds = {run.Checked:N0} combinations checked, {run.MismatchCount} mismatches ({clock.ElapsedMilliseconds} ms)");
         foreach (var m in run.Mismatches.Take(20)) output.WriteLine(m);
+        if (run.Shadow is { } shadow)
+        {
+            output.WriteLine($"  shadow hits {shadow.Statistics.Hits:N0}, shadow faults {shadow.Statistics.ShadowFaults:N0}, guest faults {shadow.Statistics.GuestPageFaults:N0}, entries zapped {shadow.Statistics.Zaps:N0}");
+            Assert.True(shadow.Statistics.Hits > 0); // the cached path was checked, not only walks
+        }
         Assert.Equal(0, run.MismatchCount);
         Assert.True(run.Checked > 0);
     }
 
-    sealed class MatrixRun(RefMode mode, LevelSpec[] levels, RefCpu[] settings) : IDisposable
+    sealed class MatrixRun(RefMode mode, LevelSpec[] levels, RefCpu[] settings, bool throughShadow) : IDisposable
     {
+        ShadowMmu? _shadow;
+        JitVirt.Cpu.Cpu? _cpu;
+        public ShadowMmu? Shadow => _shadow;
         readonly PagingLayout _layout = PagingLayout.For(mode);
         readonly PhysicalMemory _memory = new(PagingLayout.For(mode).RamBytes);
         readonly PagingContext[] _contexts = settings.Select(s => PagingLayout.For(mode).Context(s)).ToArray();
@@ -140,7 +162,9 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output)
         {
             Checked++;
             RefOutcome expected = SdmPagingModel.Translate(mode, settings[setting], _entries, _layout.Linear, kind, user);
-            WalkResult actual = GuestPageWalker.Walk(memory, in _contexts[setting], _layout.Linear, ToAccessKind(kind), user);
+            WalkResult actual = throughShadow
+                ? TranslateThroughShadow(memory, in _contexts[setting], kind, user)
+                : GuestPageWalker.Walk(memory, in _contexts[setting], _layout.Linear, ToAccessKind(kind), user);
 
             bool changed = false, entriesMatch = true;
             for (int i = 0; i < _entries.Length; i++)
@@ -160,6 +184,18 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output)
                     $"got {(actual.Succeeded ? $"{actual.PhysicalAddress:X}" : $"#PF {(uint)actual.ErrorCode:X2}")}, entries " +
                     (entriesMatch ? "ok" : "differ"));
             if (changed) _layout.Write(memory, _entries);
+        }
+
+        /// <summary>The shadow MMU's answer in the walker's result shape (it reports no path).</summary>
+        WalkResult TranslateThroughShadow(PhysicalMemory memory, in PagingContext context, RefAccessKind kind, bool user)
+        {
+            _shadow ??= new ShadowMmu(memory, context.MaxPhysicalAddress);
+            _cpu ??= new JitVirt.Cpu.Cpu(memory, _shadow);
+            _cpu.Cr0 = context.Cr0; _cpu.Cr3 = context.Cr3; _cpu.Cr4 = context.Cr4; _cpu.Efer = context.Efer;
+            WalkPath none = default;
+            return _shadow.Translate(_cpu, _layout.Linear, ToAccessKind(kind), user, out ulong physical, out uint error)
+                ? WalkResult.Success(physical, in none)
+                : WalkResult.Fault((PageFaultErrorCode)error, in none);
         }
 
         string Describe() => string.Join(" ", levels.Select((l, i) => $"{l.Name}={_flags[i]:X}"));

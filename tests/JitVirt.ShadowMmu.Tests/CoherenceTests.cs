@@ -52,8 +52,10 @@ public sealed class CoherenceTests : IDisposable
         Assert.True(_memory.IsWatchedFrame(_pte >> 12));
         Assert.Equal(4, _shadow.WatchedPageTableFrames); // PML4, PDPT, PD, PT
         Assert.Equal(1, _shadow.ShadowEntriesInUse);
-        Assert.Equal(5, _shadow.ReverseMapEntries); // four page-table frames and one data frame
+        Assert.Equal(4, _shadow.ShadowPagesInUse); // one shadow table per guest table walked
+        Assert.Equal(1, _shadow.ReverseMapEntries); // the data frame's one leaf spte
         _shadow.FlushAll();
+        Assert.Equal(0, _shadow.ShadowPagesInUse);
         Assert.False(_memory.IsPageTableFrame(_pte >> 12));
         Assert.Equal(0, _shadow.ReverseMapEntries);
     }
@@ -102,12 +104,27 @@ public sealed class CoherenceTests : IDisposable
     }
 
     [Fact]
-    public void A_stale_entry_left_by_an_unwatched_store_is_dropped_by_a_CR3_reload()
+    public void Shadow_pages_survive_a_CR3_reload()
     {
         Translate();
-        StorePteBehindTheShadowsBack(0); // not present
-        _cpu.FlushTlb(); // MOV CR3 with the same value
-        Assert.False(_shadow.Translate(_cpu, Linear, AccessKind.Read, false, out _, out _));
+        _cpu.FlushTlb(); // MOV CR3 with the same value: the TLB goes, the write-protected shadow stays (KVM)
+        Translate();
+        Assert.Equal(1, _shadow.Statistics.ShadowFaults);
+        Assert.Equal(1, _shadow.Statistics.Hits);
+    }
+
+    [Fact]
+    public void A_CPU_store_through_a_TLB_entry_filled_before_the_frame_became_a_page_table_is_still_seen()
+    {
+        const ulong SelfMap = 0x0070_0000; // a linear page mapping the page table that maps Linear
+        ulong tableFrame = _pte & ~0xFFFul;
+        _tables.Map4K(SelfMap, tableFrame, P | RW | A | D);
+        _cpu.WriteLinear<ulong>(SelfMap + 0xFF8, 0, false); // fills a writable host pointer to the frame
+        Assert.Equal(FrameA | 0x10, Translate()); // shadows the frame: its write entries must go
+        Assert.False(_cpu.Tlb.Holds(AccessKind.Write, false, SelfMap) && !_memory.IsWatchedFrame(tableFrame));
+        _cpu.WriteLinear(SelfMap + (_pte & 0xFFF), FrameB | P | RW | US, false);
+        Assert.Equal(FrameB | 0x10, Translate());
+        Assert.Equal(1, _shadow.Statistics.Zaps);
     }
 
     [Fact]
@@ -135,9 +152,11 @@ public sealed class CoherenceTests : IDisposable
         Assert.Equal(3, _shadow.ShadowEntriesInUse);
         BitConverter.TryWriteBytes(_memory.RamSpan(pde, 8), FrameB | P | RW | PS | A | D);
         _cpu.FlushTlbPage(Large + 0x3000); // a page never translated, inside the large page
-        Assert.Equal(0, _shadow.ShadowEntriesInUse);
-        Assert.True(_shadow.Translate(_cpu, Large + 0x5000, AccessKind.Read, false, out ulong physical, out _));
-        Assert.Equal(FrameB + 0x5000, physical);
+        foreach (ulong offset in new ulong[] { 0x1000, 0x5000, 0x1F_F000 })
+        {
+            Assert.True(_shadow.Translate(_cpu, Large + offset, AccessKind.Read, false, out ulong physical, out _));
+            Assert.Equal(FrameB + offset, physical);
+        }
     }
 
     [Fact]

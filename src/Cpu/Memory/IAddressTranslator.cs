@@ -25,4 +25,11 @@ public interface IAddressTranslator
 
     /// <summary>The guest changed paging structures' context (CR3 load, INVLPG, mode switch): drop cached walks.</summary>
     void Invalidate(Cpu cpu, ulong? linearPage);
+
+    /// <summary>
+    /// The address-space tag (ASID, AMD APM vol.2 §15.16; VPID, SDM vol.3C §29.1; 0 for the plain
+    /// CPU) later translations are for. A translator that caches per tag switches to that tag's
+    /// cache; the direct walker has none.
+    /// </summary>
+    void SetTag(uint tag) { }
 }

@@ -40,6 +40,19 @@ public sealed record MachineConfig
 
     /// <summary>Kernel command line handed to loaders that take one.</summary>
     public string? CommandLine { get; init; }
+
+    /// <summary>How the processor translates linear addresses with paging on.</summary>
+    public TranslatorKind Translator { get; init; } = TranslatorKind.Shadow;
+}
+
+/// <summary>The linear-address translator a machine's processor uses.</summary>
+public enum TranslatorKind
+{
+    /// <summary>KVM's shadow MMU: cached shadow page tables kept coherent by write-protecting the guest's tables.</summary>
+    Shadow,
+
+    /// <summary>A direct walk of the guest's tables on every software-TLB miss (the reference).</summary>
+    Direct,
 }
 
 /// <summary>Port range of QEMU's isa-debug-exit (-device isa-debug-exit,iobase=...,iosize=...).</summary>

@@ -15,6 +15,7 @@ using JitVirt.Machine.Devices.SystemControl;
 using JitVirt.Machine.Devices.TestDev;
 using JitVirt.Machine.Firmware;
 using JitVirt.Machine.Time;
+using JitVirt.Mmu.Shadow;
 using JitVirt.Mmu.Walker;
 
 namespace JitVirt.Machine.Pc;
@@ -54,7 +55,7 @@ public sealed partial class PcMachine : IDisposable
         Config = config;
 
         Memory = new PhysicalMemory(config.RamBytes);
-        Cpu = new JitVirt.Cpu.Cpu(Memory, new GuestPageWalker(), new PortIoAdapter(Ports));
+        Cpu = new JitVirt.Cpu.Cpu(Memory, CreateTranslator(config.Translator, Memory), new PortIoAdapter(Ports));
         Memory.Mmio = new MmioAdapter(Mmio);
         Vcpu = vcpuFactory?.Invoke(Cpu) ?? new InterpreterVcpu(Cpu);
         _instructionClock = config.Deterministic ? new InstructionClock(Cpu) : null;
@@ -196,6 +197,13 @@ public sealed partial class PcMachine : IDisposable
         Cpu.Pending |= JitVirt.Cpu.PendingEvent.InterruptCheck;
     }
 
+    /// <summary>The processor's linear-address translator: KVM's shadow MMU (default) or the direct walker.</summary>
+    private static IAddressTranslator CreateTranslator(TranslatorKind kind, PhysicalMemory memory) => kind switch
+    {
+        TranslatorKind.Direct => new GuestPageWalker(),
+        _ => new ShadowMmu(memory),
+    };
+
     /// <summary>
     /// Platform reset: processor to its RESET state (SDM vol.3 §10.1.1), local APIC registers to power-up,
     /// firmware tables rewritten, BIOS PCI resources reassigned, the boot image re-entered. Departure: the
@@ -208,6 +216,8 @@ public sealed partial class PcMachine : IDisposable
         LocalApic.ResetRegisters();
         _a20.Apply();
         WriteFirmwareTables();
+        // The tables were copied in behind the write protection: no shadow page may outlive the reset.
+        (Cpu.Translator as ShadowMmu)?.FlushAll();
         BootImage?.Load(this);
         Vcpu?.OnReset();
     }

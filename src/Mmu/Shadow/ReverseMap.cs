@@ -1,49 +1,50 @@
 namespace JitVirt.Mmu.Shadow;
 
-/// <summary>A shadow entry named by its root and linear page.</summary>
-public readonly record struct ShadowEntryRef(ShadowRoot Root, ulong LinearPage);
+/// <summary>A leaf spte named by its shadow page and index.</summary>
+public readonly record struct SpteRef(ShadowPage Page, int Index);
 
 /// <summary>
-/// KVM's rmap: from a guest frame number to the shadow entries that depend on it. Kept twice:
-/// <see cref="PageTables"/> (entries whose guest walk read a paging-structure entry in the frame:
-/// editing the frame may change them) and <see cref="Data"/> (entries that map the frame: when it
-/// becomes a page table their writable CPU TLB entries must go).
+/// KVM's rmap: from a guest frame number to the leaf sptes that map it. When the frame becomes a
+/// shadowed page table, its sptes lose W (<c>rmap_write_protect</c>) so writes to it take the
+/// emulation path. 2.6.20 kept only writable sptes here; this keeps every present leaf, which
+/// also gives the "rmap entries" counter its plain meaning.
 /// </summary>
 public sealed class ReverseMap
 {
-    public Dictionary<ulong, HashSet<ShadowEntryRef>> PageTables { get; } = new();
-    public Dictionary<ulong, HashSet<ShadowEntryRef>> Data { get; } = new();
+    readonly Dictionary<ulong, List<SpteRef>> _map = new();
+    readonly Stack<List<SpteRef>> _spareLists = new();
 
-    /// <summary>Total references held in both maps.</summary>
     public long Count { get; private set; }
 
-    /// <summary>Adds a reference; true when <paramref name="frame"/> had none in <paramref name="map"/> before.</summary>
-    public bool Add(Dictionary<ulong, HashSet<ShadowEntryRef>> map, ulong frame, ShadowEntryRef entry)
+    public void Add(ulong frame, ShadowPage page, int index)
     {
-        bool first = false;
-        if (!map.TryGetValue(frame, out var set))
-        {
-            map[frame] = set = new HashSet<ShadowEntryRef>();
-            first = true;
-        }
-        if (set.Add(entry)) Count++;
-        return first;
+        if (!_map.TryGetValue(frame, out var list))
+            _map[frame] = list = _spareLists.Count != 0 ? _spareLists.Pop() : new List<SpteRef>(2);
+        list.Add(new SpteRef(page, index));
+        Count++;
     }
 
-    /// <summary>Removes a reference; true when <paramref name="frame"/> has none left in <paramref name="map"/>.</summary>
-    public bool Remove(Dictionary<ulong, HashSet<ShadowEntryRef>> map, ulong frame, ShadowEntryRef entry)
+    public void Remove(ulong frame, ShadowPage page, int index)
     {
-        if (!map.TryGetValue(frame, out var set)) return false;
-        if (set.Remove(entry)) Count--;
-        if (set.Count != 0) return false;
-        map.Remove(frame);
-        return true;
+        if (!_map.TryGetValue(frame, out var list)) return;
+        int i = list.IndexOf(new SpteRef(page, index));
+        if (i < 0) return;
+        // Move the last reference into the hole (as rmap_remove compacted its descriptors).
+        list[i] = list[^1];
+        list.RemoveAt(list.Count - 1);
+        Count--;
+        if (list.Count != 0) return;
+        _map.Remove(frame);
+        _spareLists.Push(list);
     }
+
+    /// <summary>The sptes mapping <paramref name="frame"/>, or null.</summary>
+    public List<SpteRef>? Of(ulong frame) => _map.TryGetValue(frame, out var list) ? list : null;
 
     public void Clear()
     {
-        PageTables.Clear();
-        Data.Clear();
+        foreach (var list in _map.Values) { list.Clear(); _spareLists.Push(list); }
+        _map.Clear();
         Count = 0;
     }
 }

@@ -2,24 +2,69 @@ using JitVirt.Mmu.Walker;
 
 namespace JitVirt.Mmu.Shadow;
 
-// Root selection and the per-root entry bookkeeping (rmap, watched frames, counters).
+// Roots: per tag, the recently used (CR3, role) pairs and the shadow page each one starts at,
+// pinned while cached (KVM's root_count). Switching back to a cached CR3 costs a list lookup.
 public sealed partial class ShadowMmu
 {
-    /// <summary>The root for the current tag and the context's CR3 and role; switching to a cached one is cheap.</summary>
-    ShadowRoot RootFor(in PagingContext context)
+    /// <summary>One cached root of a tag.</summary>
+    sealed class RootSlot(uint tag, ulong cr3, ShadowPageRole role, ShadowPage page)
     {
-        var role = ShadowPageRole.Of(in context);
-        if (_current is { } current && current.Matches(CurrentTag, context.Cr3, role)) return current;
-        return SwitchRoot(CurrentTag, context.Cr3, role);
+        public readonly uint Tag = tag;
+        public readonly ulong Cr3 = cr3;
+        public readonly ShadowPageRole Role = role;
+        public readonly ShadowPage Page = page;
+        public long LastUsed;
     }
 
-    ShadowRoot SwitchRoot(int tag, ulong cr3, ShadowPageRole role)
+    readonly Dictionary<uint, List<RootSlot>> _roots = new();
+    RootSlot? _current;
+    long _clock;
+
+    /// <summary>Root slots cached over every tag.</summary>
+    public int CachedRoots
     {
-        if (!_roots.TryGetValue(tag, out var list)) _roots[tag] = list = new List<ShadowRoot>(MaxRootsPerTag);
-        ShadowRoot? root = null;
+        get { int n = 0; foreach (var list in _roots.Values) n += list.Count; return n; }
+    }
+
+    /// <summary>The root page for the current tag and the context's CR3 and paging controls.</summary>
+    ShadowPage RootFor(in PagingContext context)
+    {
+        ShadowPageRole role = RootRole(in context);
+        if (_current is { } c && c.Tag == CurrentTag && c.Cr3 == context.Cr3 && c.Role == role) return c.Page;
+        return SwitchRoot(in context, role).Page;
+    }
+
+    /// <summary>
+    /// The role of the top shadow table (KVM's mmu_alloc_roots): the PML4 with 4-level paging; the
+    /// PDPT with PAE paging (quadrant: which 32-byte PDPT of the frame CR3[11:5] selects, §5.4.1);
+    /// a metaphysical PAE-style root over the directory with 32-bit paging.
+    /// </summary>
+    static ShadowPageRole RootRole(in PagingContext context)
+    {
+        bool pse = context.PageSizeExtensions, nxe = (context.Efer & JitVirt.Cpu.State.Efer.NXE) != 0;
+        return context.Mode switch
+        {
+            PagingMode.FourLevel => ShadowPageRole.Of(PagingMode.FourLevel, 4, 0, false, PageRights.All, pse, nxe),
+            PagingMode.Pae => ShadowPageRole.Of(PagingMode.Pae, 3, (int)(context.Cr3 >> 5) & 0x7F, false, PageRights.All, pse, nxe),
+            _ => ShadowPageRole.Of(PagingMode.ThirtyTwoBit, 3, 0, true, PageRights.All, pse, nxe),
+        };
+    }
+
+    static ulong RootFrame(in PagingContext context) => context.Mode switch
+    {
+        PagingMode.FourLevel => (context.Cr3 & context.AddressMask) >> 12,
+        PagingMode.Pae => (context.Cr3 & PagingContext.PaePdptBaseMask) >> 12,
+        _ => (context.Cr3 & PagingContext.ThirtyTwoBitDirectoryBaseMask) >> 12,
+    };
+
+    RootSlot SwitchRoot(in PagingContext context, ShadowPageRole role)
+    {
+        uint tag = CurrentTag;
+        if (!_roots.TryGetValue(tag, out var list)) _roots[tag] = list = new List<RootSlot>(MaxRootsPerTag);
+        RootSlot? slot = null;
         foreach (var r in list)
-            if (r.Matches(tag, cr3, role)) { root = r; break; }
-        if (root is not null)
+            if (r.Cr3 == context.Cr3 && r.Role == role) { slot = r; break; }
+        if (slot is not null)
         {
             Statistics.RootReuses++;
         }
@@ -27,66 +72,27 @@ public sealed partial class ShadowMmu
         {
             if (list.Count >= MaxRootsPerTag)
             {
-                ShadowRoot oldest = list[0];
+                RootSlot oldest = list[0];
                 foreach (var r in list) if (r.LastUsed < oldest.LastUsed) oldest = r;
-                DropRoot(oldest);
+                DropRootSlot(list, oldest);
             }
-            root = new ShadowRoot(tag, cr3, role);
-            list.Add(root);
+            ReclaimIfNeeded();
+            ShadowPage page = GetPage(RootFrame(in context), role);
+            page.RootCount++;
+            slot = new RootSlot(tag, context.Cr3, role, page);
+            list.Add(slot);
             Statistics.RootsCreated++;
         }
-        root.LastUsed = ++_clock;
-        _current = root;
-        return root;
+        slot.LastUsed = ++_clock;
+        _current = slot;
+        return slot;
     }
 
-    void DropRoot(ShadowRoot root)
+    /// <summary>Unpins a root slot's page; the page stays in the hash for reuse (coherent by write protection).</summary>
+    void DropRootSlot(List<RootSlot> list, RootSlot slot)
     {
-        ClearRoot(root);
-        if (_roots.TryGetValue(root.Tag, out var list)) list.Remove(root);
-        if (ReferenceEquals(_current, root)) _current = null;
-    }
-
-    /// <summary>Drops every entry of <paramref name="root"/>, keeping the root itself.</summary>
-    void ClearRoot(ShadowRoot root)
-    {
-        _pageScratch.Clear();
-        foreach (ulong page in root.Entries.Keys) _pageScratch.Add(page);
-        foreach (ulong page in _pageScratch) RemoveEntry(root, page);
-        root.LargePageBases.Clear();
-    }
-
-    void AddEntry(ShadowRoot root, ulong page, in ShadowPte pte)
-    {
-        root.Entries[page] = pte;
-        _entriesInUse++;
-        var entry = new ShadowEntryRef(root, page);
-        for (int i = 0; i < pte.PathCount; i++)
-        {
-            ulong frame = pte.PathEntries[i] >> 12;
-            if (_rmap.Add(_rmap.PageTables, frame, entry) && _memory.WatchPageTableFrame(frame))
-            {
-                // The frame just became write-protected: a writable host pointer the CPU's TLB
-                // already holds for it would let guest stores bypass PhysicalMemory.Write.
-                _cpu?.Tlb.FlushWritesToFrame(frame);
-            }
-        }
-        _rmap.Add(_rmap.Data, pte.GuestFrame >> 12, entry);
-        if (pte.GuestPageSize > Page4K) root.LargePageBases.Add(page & ~(pte.GuestPageSize - 1));
-    }
-
-    /// <summary>Removes the entry for <paramref name="page"/> (if any) and its rmap references; unwatches frames no entry depends on any more.</summary>
-    bool RemoveEntry(ShadowRoot root, ulong page)
-    {
-        if (!root.Entries.Remove(page, out ShadowPte pte)) return false;
-        _entriesInUse--;
-        var entry = new ShadowEntryRef(root, page);
-        for (int i = 0; i < pte.PathCount; i++)
-        {
-            ulong frame = pte.PathEntries[i] >> 12;
-            if (_rmap.Remove(_rmap.PageTables, frame, entry)) _memory.UnwatchPageTableFrame(frame);
-        }
-        _rmap.Remove(_rmap.Data, pte.GuestFrame >> 12, entry);
-        return true;
+        list.Remove(slot);
+        slot.Page.RootCount--;
+        if (ReferenceEquals(_current, slot)) _current = null;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using JitVirt.Cpu.Memory;
 using JitVirt.Mmu.Walker;
 using CpuCore = JitVirt.Cpu.Cpu;
@@ -5,36 +6,35 @@ using CpuCore = JitVirt.Cpu.Cpu;
 namespace JitVirt.Mmu.Shadow;
 
 /// <summary>
-/// Shadow MMU (KVM 2006: mmu.c + paging_tmpl.h): caches guest translations per address-space
-/// tag (ASID/VPID; 0 for the plain CPU) and guest CR3 in <see cref="ShadowRoot"/>s filled
-/// lazily from <see cref="GuestPageWalker.Walk"/>, and keeps them coherent by write-protecting
-/// the guest's page-table frames (<see cref="PhysicalMemory.WatchPageTableFrame"/>): a write to
-/// a guest entry zaps the shadow entries whose walk read it (<see cref="ReverseMap"/>).
+/// Shadow MMU (KVM 2006: mmu.c + paging_tmpl.h). Guest translations are cached in shadow page
+/// tables (<see cref="ShadowPage"/>, 512 8-byte entries each) that mirror the guest's tables and are
+/// found by a hash on (guest frame, <see cref="ShadowPageRole"/>); they are built lazily by the
+/// shadow fault (<see cref="GuestPageWalker.Walk"/> then fetch), one root per (tag, CR3, role) with
+/// the recent roots of each tag kept (<see cref="MaxRootsPerTag"/>), so switching back to a recent
+/// CR3 reuses its pages. Guest frames holding shadowed tables are write-protected
+/// (<see cref="PhysicalMemory.WatchPageTableFrame"/>): every store to them reaches
+/// <see cref="OnPageTableFrameWritten"/> (<c>kvm_mmu_pre_write</c>), which clears the sptes
+/// shadowing the bytes written, or zaps whole pages for misaligned or flooding writes.
 /// </summary>
 /// <remarks>
-/// This slice's shadow structure is a flat dictionary per root, not shadow page tables a host
-/// MMU could walk. Coherence across CR3 switches relies on every guest store to a page-table
-/// frame reaching <see cref="PhysicalMemory.Write"/>: the CPU's software TLB must not give such
-/// a frame a writable host pointer (it checks <see cref="PhysicalMemory.IsCodeFrame"/> today;
-/// it must check <see cref="PhysicalMemory.IsWatchedFrame"/>).
+/// The executor's software TLB is filled from <see cref="Translate"/>; the CPU never gives a
+/// watched frame a writable host pointer (<see cref="PhysicalMemory.IsWatchedFrame"/>), and this
+/// MMU drops the write entries of a frame when it starts watching it, so no guest store bypasses
+/// the write protection. Whenever a present spte goes, the CPU's software TLB is flushed whole
+/// (O(1): a generation bump), as KVM flushed the hardware TLB.
 /// </remarks>
 public sealed partial class ShadowMmu : IAddressTranslator
 {
-    /// <summary>Roots cached per tag: the current one plus three previous (KVM_MMU_NUM_PREV_ROOTS).</summary>
+    /// <summary>Roots cached per tag: the current one plus three previous (later KVM's KVM_MMU_NUM_PREV_ROOTS + 1).</summary>
     public const int MaxRootsPerTag = 4;
 
-    const ulong Page4K = 1ul << 12;
-    const ulong PageMask = ~(Page4K - 1);
+    /// <summary>Default shadow-page limit (2.6.20 had 256 per VM; a host page each here too, with more memory).</summary>
+    public const int DefaultMaxShadowPages = 4096;
+
+    const ulong PageOffsetMask = 0xFFF;
 
     readonly PhysicalMemory _memory;
-    readonly ReverseMap _rmap = new();
-    readonly Dictionary<int, List<ShadowRoot>> _roots = new();
-    readonly List<ShadowEntryRef> _scratch = new();
-    readonly List<ulong> _pageScratch = new();
-    ShadowRoot? _current;
     CpuCore? _cpu;
-    long _clock;
-    long _entriesInUse;
 
     /// <summary>True while this MMU's own walk sets accessed/dirty flags (those writes take no rights away).</summary>
     bool _walking;
@@ -42,35 +42,39 @@ public sealed partial class ShadowMmu : IAddressTranslator
     /// <summary>True while this MMU flushes the CPU's TLB itself, so the CPU's callback into <see cref="Invalidate"/> is ignored.</summary>
     bool _selfFlush;
 
-    public ShadowMmu(PhysicalMemory memory, int maxPhysicalAddress = PagingContext.DefaultMaxPhysicalAddress)
+    public ShadowMmu(PhysicalMemory memory, int maxPhysicalAddress = PagingContext.DefaultMaxPhysicalAddress, int maxShadowPages = DefaultMaxShadowPages)
     {
         _ = new PagingContext(0, 0, 0, 0, maxPhysicalAddress); // validates MAXPHYADDR
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxShadowPages, 64);
         _memory = memory;
         MaxPhysicalAddress = maxPhysicalAddress;
+        MaxShadowPages = maxShadowPages;
         memory.PageTableFrameWritten += OnPageTableFrameWritten;
     }
 
     public int MaxPhysicalAddress { get; }
 
-    /// <summary>Address-space tag (ASID/VPID) translations are made for; set by the front ends, 0 for the plain CPU.</summary>
-    public int CurrentTag { get; set; }
+    /// <summary>Shadow pages kept at most; beyond it the least recently used unpinned pages are reclaimed.</summary>
+    public int MaxShadowPages { get; }
+
+    /// <summary>Address-space tag (ASID/VPID) translations are made for; set through <see cref="SetTag"/> by the CPU, 0 for the plain CPU.</summary>
+    public uint CurrentTag { get; set; }
 
     public ShadowMmuStatistics Statistics { get; } = new();
 
-    /// <summary>References held by the reverse map (page-table and data frames).</summary>
+    /// <summary>Leaf sptes held by the reverse map.</summary>
     public long ReverseMapEntries => _rmap.Count;
 
-    /// <summary>Shadow entries in use over every root.</summary>
-    public long ShadowEntriesInUse => _entriesInUse;
+    /// <summary>Present leaf sptes over every shadow page.</summary>
+    public long ShadowEntriesInUse { get; private set; }
 
-    /// <summary>Roots cached over every tag.</summary>
-    public int CachedRoots
-    {
-        get { int n = 0; foreach (var list in _roots.Values) n += list.Count; return n; }
-    }
+    /// <summary>Shadow pages allocated (roots, tables, large-page splits, orphans kept for reuse).</summary>
+    public int ShadowPagesInUse => _hash.Count;
 
-    /// <summary>Guest frames currently write-protected because a shadow entry's walk read them.</summary>
-    public int WatchedPageTableFrames => _rmap.PageTables.Count;
+    /// <summary>Guest frames currently write-protected because a shadow page shadows them.</summary>
+    public int WatchedPageTableFrames => _pagesByFrame.Count;
+
+    public void SetTag(uint tag) => CurrentTag = tag;
 
     public bool Translate(CpuCore cpu, ulong linear, AccessKind kind, bool user, out ulong physical, out uint pageFaultErrorCode)
     {
@@ -82,59 +86,49 @@ public sealed partial class ShadowMmu : IAddressTranslator
             pageFaultErrorCode = 0;
             return true;
         }
-        ShadowRoot root = RootFor(in context);
-        ulong page = PageOf(context.Mode, linear);
-        if (root.Entries.TryGetValue(page, out ShadowPte pte)
-            && (kind != AccessKind.Write || pte.Dirty)
-            && AccessRights.Allow(pte.Rights, kind, user, context.WriteProtect))
+        // 32-bit and PAE paging translate 32-bit linear addresses (SDM vol.3 §5.3, §5.4).
+        if (context.Mode != PagingMode.FourLevel) linear &= 0xFFFF_FFFF;
+        ShadowPage root = RootFor(in context);
+        ulong spte = LeafOf(root, linear);
+        if (Allows(spte, kind, user))
         {
             Statistics.Hits++;
-            physical = pte.GuestFrame | (linear & (Page4K - 1));
+            _tlbMayHoldShadowEntries = true;
+            physical = (spte & ShadowPte.FrameMask) | (linear & PageOffsetMask);
             pageFaultErrorCode = 0;
             return true;
         }
-        return Fill(root, in context, linear, page, kind, user, out physical, out pageFaultErrorCode);
+        return ShadowFault(root, in context, linear, kind, user, out physical, out pageFaultErrorCode);
     }
 
-    /// <summary>The shadow fault: walk the guest tables; cache the translation, or hand back the guest's #PF.</summary>
-    bool Fill(ShadowRoot root, in PagingContext context, ulong linear, ulong page, AccessKind kind, bool user, out ulong physical, out uint pageFaultErrorCode)
+    /// <summary>Index of <paramref name="linear"/> in a shadow table of <paramref name="level"/>: 9 bits per level from bit 12.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int IndexAt(ulong linear, int level) => (int)(linear >> (3 + 9 * level)) & (ShadowPage.EntryCount - 1);
+
+    /// <summary>The leaf spte for <paramref name="linear"/> under <paramref name="root"/>, or 0 when a level is missing.</summary>
+    static ulong LeafOf(ShadowPage root, ulong linear)
     {
-        WalkResult result;
-        _walking = true;
-        try { result = GuestPageWalker.Walk(_memory, in context, linear, kind, user); }
-        finally { _walking = false; }
-
-        // Whatever was cached for the page no longer describes the guest tables (or is being replaced).
-        RemoveEntry(root, page);
-        if (!result.Succeeded)
+        ShadowPage page = root;
+        for (int level = root.Level; level > 1; level--)
         {
-            Statistics.GuestPageFaults++;
-            physical = 0;
-            pageFaultErrorCode = (uint)result.ErrorCode;
-            return false;
+            ShadowPage? child = page.Children?[IndexAt(linear, level)];
+            if (child is null) return 0;
+            page = child;
         }
-        Statistics.ShadowFaults++;
-        WalkPath path = result.Path;
-        var pte = new ShadowPte
-        {
-            GuestFrame = result.PhysicalAddress & PageMask,
-            Rights = path.Rights,
-            Dirty = (path.LeafEntry & PageTableEntry.Dirty) != 0,
-            GuestPageSize = path.PageSize,
-            PathCount = path.Count,
-            EntrySize = path.EntrySize,
-        };
-        for (int i = 0; i < path.Count; i++) pte.PathEntries[i] = path.EntryAddresses[i];
-        AddEntry(root, page, in pte);
-        physical = result.PhysicalAddress;
-        pageFaultErrorCode = 0;
-        return true;
+        return page.Sptes[IndexAt(linear, 1)];
     }
 
-    /// <summary>32-bit and PAE paging translate 32-bit linear addresses (SDM vol.3 §5.3, §5.4).</summary>
-    static ulong PageOf(PagingMode mode, ulong linear) =>
-        mode == PagingMode.FourLevel ? linear & PageMask : linear & 0xFFFF_F000;
-
-    /// <summary>Large-page size of a mode: 4 MiB with 32-bit paging, 2 MiB otherwise (SDM vol.3 §5.3, §5.4, §5.5).</summary>
-    static ulong LargePageSize(PagingMode mode) => mode == PagingMode.ThirtyTwoBit ? 1ul << 22 : 1ul << 21;
+    /// <summary>Whether a leaf spte lets the access through without a guest walk (rights as in SDM vol.3 §5.6; writes need W).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool Allows(ulong spte, AccessKind kind, bool user)
+    {
+        if ((spte & ShadowPte.Present) == 0) return false;
+        if (user && (spte & ShadowPte.User) == 0) return false;
+        return kind switch
+        {
+            AccessKind.Read => true,
+            AccessKind.Write => (spte & ShadowPte.Writable) != 0,
+            _ => (spte & ShadowPte.NoExecute) == 0,
+        };
+    }
 }

@@ -1,49 +1,26 @@
-using System.Runtime.CompilerServices;
-using JitVirt.Mmu.Walker;
-
 namespace JitVirt.Mmu.Shadow;
 
-/// <summary>Guest-physical addresses of the paging-structure entries one translation was read from, top level first.</summary>
-[InlineArray(WalkPath.MaxEntries)]
-public struct GuestEntryAddresses
-{
-    ulong _slot0;
-}
-
 /// <summary>
-/// One shadow translation of a 4 KiB linear page (KVM: a shadow PTE plus the gfn it maps): the
-/// guest frame, the combined rights of the guest walk (SDM vol.3 §5.6), whether the guest's
-/// leaf entry is dirty, and the guest entries the walk depended on (for zapping on their edit).
-/// Guest large pages (2 MiB / 4 MiB) are split into 4 KiB shadow entries, each remembering the
-/// large page's linear base so INVLPG anywhere in it drops them all.
+/// The bits of a shadow entry (spte). Shadow tables always use the 8-byte format, as KVM's did
+/// (32-bit guests are shadowed with PAE-style tables). An upper-level spte is Present plus the
+/// child's guest frame (the child object itself is in <see cref="ShadowPage.Children"/>); rights
+/// are enforced only at the leaf, which maps one 4 KiB guest frame:
+/// <list type="bullet">
+/// <item>bit 0 P, bit 2 U (every guest level had U/S = 1), bit 6 D (the guest leaf entry is dirty), bit 63 NX;</item>
+/// <item>bit 1 W: writes may hit: the guest allows them (bit 10), the guest entry is dirty (a write to a clean
+/// page must walk to set D, SDM vol.3 §5.8) and the frame is not a shadowed page table (KVM's
+/// <c>rmap_write_protect</c>: such writes take the emulation path so the shadow sees them);</item>
+/// <item>bit 10 guest-writable (KVM's <c>PT_SHADOW_WRITABLE</c>): R/W = 1 at every guest level;</item>
+/// <item>bits 51:12 the guest-physical frame.</item>
+/// </list>
 /// </summary>
-public struct ShadowPte
+public static class ShadowPte
 {
-    /// <summary>Guest-physical address of the 4 KiB frame the page maps.</summary>
-    public ulong GuestFrame;
-
-    public PageRights Rights;
-
-    /// <summary>D was set in the guest's leaf entry when the entry was filled: writes may hit; otherwise a write re-walks to set D (SDM vol.3 §5.8).</summary>
-    public bool Dirty;
-
-    /// <summary>Size of the guest page: 4 KiB, 2 MiB or 4 MiB.</summary>
-    public ulong GuestPageSize;
-
-    public int PathCount;
-    public GuestEntryAddresses PathEntries;
-
-    /// <summary>Bytes per guest entry: 4 (32-bit paging) or 8.</summary>
-    public int EntrySize;
-
-    /// <summary>True when a write of <paramref name="size"/> bytes at <paramref name="address"/> overlaps one of the guest entries this translation was read from.</summary>
-    public readonly bool DependsOn(ulong address, int size)
-    {
-        for (int i = 0; i < PathCount; i++)
-        {
-            ulong e = PathEntries[i];
-            if (address < e + (ulong)EntrySize && e < address + (ulong)size) return true;
-        }
-        return false;
-    }
+    public const ulong Present = 1ul << 0;
+    public const ulong Writable = 1ul << 1;
+    public const ulong User = 1ul << 2;
+    public const ulong Dirty = 1ul << 6;
+    public const ulong GuestWritable = 1ul << 10;
+    public const ulong NoExecute = 1ul << 63;
+    public const ulong FrameMask = 0x000F_FFFF_FFFF_F000;
 }

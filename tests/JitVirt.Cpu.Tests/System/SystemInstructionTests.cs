@@ -105,13 +105,12 @@ public class SystemInstructionTests
         using var b = new SystemBench();
         b.EnterProtected32();
         b.Cpu.ReadLinear<uint>(0x5000, false);
-        ref var e = ref b.Cpu.Tlb.Table(AccessKind.Read, false)[SoftwareTlb.IndexOf(0x5000)];
-        Assert.Equal(0x5000ul, e.Tag & ~SoftwareTlb.SlowPath);
+        Assert.True(b.Cpu.Tlb.Holds(AccessKind.Read, false, 0x5000));
         b.Cpu.Gpr[Gpr.Rax] = 0x0012_3000;
         b.Code(32, a => a.mov(cr3, eax));
         b.Run(1);
         Assert.Equal(0x12_3000ul, b.Cpu.Cr3);
-        Assert.NotEqual(0x5000ul, b.Cpu.Tlb.Table(AccessKind.Read, false)[SoftwareTlb.IndexOf(0x5000)].Tag & ~SoftwareTlb.SlowPath);
+        Assert.False(b.Cpu.Tlb.Holds(AccessKind.Read, false, 0x5000));
     }
 
     [Fact]
@@ -123,9 +122,8 @@ public class SystemInstructionTests
         b.Cpu.ReadLinear<uint>(0x6000, false);
         b.Code(32, a => a.invlpg(__[0x5010]));
         b.Run(1);
-        var t = b.Cpu.Tlb.Table(AccessKind.Read, false);
-        Assert.NotEqual(0x5000ul, t[SoftwareTlb.IndexOf(0x5000)].Tag & ~SoftwareTlb.SlowPath);
-        Assert.Equal(0x6000ul, t[SoftwareTlb.IndexOf(0x6000)].Tag & ~SoftwareTlb.SlowPath);
+        Assert.False(b.Cpu.Tlb.Holds(AccessKind.Read, false, 0x5000));
+        Assert.True(b.Cpu.Tlb.Holds(AccessKind.Read, false, 0x6000));
     }
 
     [Fact]
