@@ -36,7 +36,7 @@ public sealed partial class SvmFrontEnd : IExitTraceSource, IRunCounterSource
             new("tlbPageFlushes", "TLB page flushes (INVLPGA)", _invlpgaFlushes),
             new("eventsInjected", "events injected (EVENTINJ)", _eventsInjected),
         };
-        if (_cpu.Translator is ShadowMmu mmu) list.AddRange(ShadowMmuCounters.Of(mmu.Statistics));
+        if (_cpu.Translator is ShadowMmu mmu) list.AddRange(ShadowMmuCounters.Of(mmu));
         return list;
     }
 

@@ -29,7 +29,7 @@ public sealed partial class VmxFrontEnd : IExitTraceSource, IRunCounterSource
             new("invvpid", "INVVPIDs (VPID-tagged flushes)", _hw.InvvpidCount),
             new("eventsInjected", "events injected (VM-entry interruption information)", _hw.EventsInjected),
         };
-        if (_cpu.Translator is ShadowMmu mmu) list.AddRange(ShadowMmuCounters.Of(mmu.Statistics));
+        if (_cpu.Translator is ShadowMmu mmu) list.AddRange(ShadowMmuCounters.Of(mmu));
         return list;
     }
 
