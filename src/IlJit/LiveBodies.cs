@@ -25,6 +25,8 @@ sealed class LiveBodies
     public int Count => _bodies.Count;
     public long Evicted { get; private set; }
 
+    public IReadOnlyCollection<CompiledBlock> All => _bodies.Values;
+
     public bool TryGet(DecodedBlock block, out CompiledBlock compiled) => _bodies.TryGetValue(block, out compiled!);
 
     public bool Contains(DecodedBlock block) => _bodies.ContainsKey(block);

@@ -74,7 +74,7 @@ public sealed unsafe class TieredExecutor : IExecutor, IDisposable
     /// <summary>Compile requests refused because <see cref="CompileQueueCapacity"/> requests were outstanding.</summary>
     public long CompileQueueDrops { get; private set; }
 
-    /// <summary>Bodies compiled in the background whose block was invalidated (or its frame demoted) before they could be installed.</summary>
+    /// <summary>Background compile requests whose block was invalidated (or its frame demoted) before the body could be installed (compiled or not).</summary>
     public long CompilesDiscarded { get; private set; }
 
     /// <summary>Bodies evicted to keep at most <see cref="MaxLiveBodies"/>.</summary>
@@ -162,7 +162,7 @@ public sealed unsafe class TieredExecutor : IExecutor, IDisposable
         {
             _queued.Remove(result.Block);
             result.Error?.Throw();
-            if (result.Body is not { } body) continue;
+            if (result.Body is not { } body) { CompilesDiscarded++; continue; } // dropped before its turn came
             if (!body.Block.IsValid || Demotion.IsDemoted(body.Block) || Live.Contains(body.Block)) { CompilesDiscarded++; continue; }
             Install(body);
         }
@@ -216,7 +216,8 @@ public sealed unsafe class TieredExecutor : IExecutor, IDisposable
         if ((fromLinear >> 12) != (rip >> 12)) return;
         var slot = from.First.Target is null || from.First.Rip == rip ? from.First
             : from.Second.Target is null || from.Second.Rip == rip ? from.Second : null;
-        if (slot is null) return;
+        if (slot is null || ReferenceEquals(slot.Target, to)) return; // linked already (the budget or an event stopped the transfer)
+        slot.Target?.Incoming.Remove(slot);
         slot.Rip = rip;
         slot.CodeDelta = rip - to.Block.DecodeRip;
         slot.Length = to.Insns.Length;
@@ -245,6 +246,9 @@ public sealed unsafe class TieredExecutor : IExecutor, IDisposable
     }
 
     public bool HasCompiled(DecodedBlock block) => Live.Contains(block);
+
+    /// <summary>The installed bodies (tests check the links between them).</summary>
+    internal IReadOnlyCollection<CompiledBlock> InstalledBodies => Live.All;
 
     /// <summary>
     /// For lockstep and oracle runs: runs the block at RIP through its compiled body (compiling it

@@ -43,6 +43,18 @@ public sealed class InvalidationHygieneTests
     }
 
     [Fact]
+    public void A_body_whose_code_was_rewritten_while_it_compiled_is_discarded()
+    {
+        // Deterministic background mode installs at the start of the next run; by then the guest
+        // has rewritten the block it asked for, so the body must be thrown away, not installed.
+        using var run = new Lockstep(Rewriter, executor: (cpu, interpreter) =>
+            new TieredExecutor(cpu, interpreter, threshold: 0) { Compilation = CompileMode.BackgroundDeterministic, DemoteAfterRewrites = int.MaxValue });
+        run.RunChunks(30, 40);
+        Assert.True(run.Executor.CompilesDiscarded > 0, "stale bodies were discarded");
+        Assert.All(run.Executor.InstalledBodies, b => Assert.True(b.Block.IsValid));
+    }
+
+    [Fact]
     public void Without_demotion_every_rewrite_compiles_again()
     {
         // The control for the test above: the same guest, a limit it never reaches.
@@ -83,6 +95,14 @@ public sealed class InvalidationHygieneTests
             Assert.InRange(run.Executor.LiveBodies, 1, 16);
         }
         Assert.True(run.Executor.BodiesEvicted > 0);
+        // Eviction unlinked every transfer into an evicted body: slots lead to installed bodies only.
+        var installed = run.Executor.InstalledBodies.ToHashSet();
+        int links = 0;
+        foreach (var body in installed)
+            foreach (var slot in new[] { body.First, body.Second })
+                if (slot.Target is { } target) { links++; Assert.Contains(target, installed); }
+        if (chaining) Assert.True(links > 0, "the bodies were linked");
+        else Assert.Equal(0, links);
         // 6,660 instructions of a cycle of 81 (40 × INC, JMP; then JMP top): EAX counts the INCs.
         const long total = 20 * 333, cycle = 40 * 2 + 1;
         long incs = total / cycle * 40 + (total % cycle + 1) / 2;
