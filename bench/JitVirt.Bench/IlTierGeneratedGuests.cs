@@ -53,17 +53,16 @@ public static class IlTierGeneratedGuests
     /// </summary>
     public static void ColdStraightLine(Assembler a)
     {
+        var next = a.CreateLabel();
         for (int k = 0; k < ColdBlocks; k++)
         {
-            var next = a.CreateLabel();
+            next = a.CreateLabel();
             a.add(eax, k);
             a.xor(ebx, eax);
             a.jmp(next);
             a.Label(ref next);
         }
-        var end = a.CreateLabel();
-        a.Label(ref end);
-        a.jmp(end);
+        a.jmp(next); // the last label marks this JMP: it jumps to itself
     }
 
     /// <summary>Blocks in <see cref="JumpCycle"/>.</summary>

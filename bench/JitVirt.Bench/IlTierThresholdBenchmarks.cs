@@ -17,7 +17,7 @@ public class IlTierThresholdBenchmarks
 {
     public const int Instructions = 4_000_000;
 
-    [Params(2, 8, 32, 128, 512)]
+    [Params(2, 8, 32, 128, 512, 2048)]
     public long Threshold { get; set; }
 
     [Params(CompileMode.Synchronous, CompileMode.Background)]

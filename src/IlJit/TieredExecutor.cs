@@ -60,6 +60,13 @@ public sealed unsafe class TieredExecutor : IExecutor, IDisposable
     /// <summary>A block is compiled when it is entered with ExecutionCount ≥ this.</summary>
     public long Threshold { get; }
 
+    /// <summary>
+    /// The threshold for real runs (tests use 0): the highest of 2 … 2048 was the fastest on the
+    /// mixed-guest benchmark from a cold start, with either compile mode, and a body pays for its
+    /// compile (hundreds of µs) only after thousands of runs. Figures: docs/decisions/0007.
+    /// </summary>
+    public const long DefaultThreshold = 2048;
+
     /// <summary>Bodies compiled (on either thread), including any discarded before installation.</summary>
     public int BlocksCompiled => (int)_statistics.Compiled;
 
