@@ -23,6 +23,12 @@ public static class RunCounters
             case TieredExecutor tiered:
                 list.Add(new("regionsCompiled", "regions compiled (IL)", tiered.BlocksCompiled));
                 list.Add(new("compiledRegionRuns", "compiled region runs", tiered.CompiledBlockRuns));
+                list.Add(new("ilBytesEmitted", "IL bytes emitted", tiered.IlBytes, "bytes"));
+                list.Add(new("compileTime", "compile time (IL + .NET JIT)", (long)tiered.CompileTime.TotalMicroseconds, "us"));
+                list.Add(new("compileQueueDrops", "compile requests dropped (queue full)", tiered.CompileQueueDrops));
+                list.Add(new("compilesDiscarded", "compiled regions discarded before install", tiered.CompilesDiscarded));
+                list.Add(new("regionsEvicted", "compiled regions evicted (LRU)", tiered.BodiesEvicted));
+                list.Add(new("framesDemoted", "code frames demoted to interpreter-only", tiered.DemotedFrames));
                 break;
             case Interpreter interpreter:
                 list.Add(new("blocksDecoded", "blocks decoded", interpreter.Blocks.BlocksDecoded));

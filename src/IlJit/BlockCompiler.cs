@@ -56,6 +56,12 @@ public static class BlockCompiler
         var flagsDead = FlagLiveness.DeadFlagWrites(kinds);
         var delta = il.DeclareLocal(typeof(ulong));
         var ipMask = il.DeclareLocal(typeof(ulong));
+        EmitPrepareExit(il);
+        // self.LastRun = cpu.InstructionsRetired (the LRU order of live bodies, chained entries included)
+        il.Emit(OpCodes.Ldarg_3);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldfld, Members.InstructionsRetired);
+        il.Emit(OpCodes.Stfld, Members.BlockLastRun);
         il.Emit(OpCodes.Ldarg_0);
         il.Emit(OpCodes.Ldfld, Members.CodeDelta);
         il.Emit(OpCodes.Stloc, delta);
@@ -102,6 +108,27 @@ public static class BlockCompiler
             il.Emit(OpCodes.Ldc_I4, insns.Length);
             il.Emit(OpCodes.Ret);
         }
-        return new CompiledBlock(block, method.CreateDelegate<CompiledBody>(), state);
+        int ilBytes = il.ILOffset;
+        var compiled = new CompiledBlock(block, method.CreateDelegate<CompiledBody>(), state, ilBytes);
+        Prepare(compiled);
+        return compiled;
+    }
+
+    /// <summary>
+    /// Has the .NET JIT compile the body now, on the calling thread (a DynamicMethod is otherwise
+    /// compiled at its first call, which would put the cost back on the guest's thread): a call
+    /// with a null processor returns at once (<see cref="EmitPrepareExit"/>).
+    /// </summary>
+    static void Prepare(CompiledBlock compiled) => compiled.Body(null!, compiled.Insns, 0, compiled);
+
+    /// <summary><c>if (cpu == null) return 0;</c> — the entry <see cref="Prepare"/> calls through.</summary>
+    static void EmitPrepareExit(ILGenerator il)
+    {
+        var run = il.DefineLabel();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Brtrue, run);
+        il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Ret);
+        il.MarkLabel(run);
     }
 }

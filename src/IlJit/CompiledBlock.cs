@@ -11,12 +11,13 @@ namespace JitVirt.IlJit;
 /// </summary>
 public sealed class CompiledBlock
 {
-    public CompiledBlock(DecodedBlock block, CompiledBody body, ChainState state)
+    public CompiledBlock(DecodedBlock block, CompiledBody body, ChainState state, int ilBytes)
     {
         Block = block;
         Body = body;
         Insns = block.Instructions;
         State = state;
+        IlBytes = ilBytes;
     }
 
     public DecodedBlock Block { get; }
@@ -24,6 +25,12 @@ public sealed class CompiledBlock
     public readonly Instruction[] Insns;
     public readonly ChainSlot First = new(), Second = new();
     public readonly List<ChainSlot> Incoming = new();
+
+    /// <summary>Size of the body's IL in bytes (what the .NET JIT compiled).</summary>
+    public int IlBytes { get; }
+
+    /// <summary>InstructionsRetired when the body was last entered (the body writes it): the LRU order of live bodies.</summary>
+    public long LastRun;
 
     /// <summary>Shared by every block of one executor: the body that last returned at its end writes itself there.</summary>
     public readonly ChainState State;

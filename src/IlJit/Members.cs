@@ -24,6 +24,7 @@ static class Members
     public static readonly FieldInfo BlockSecond = typeof(CompiledBlock).GetField(nameof(CompiledBlock.Second))!;
     public static readonly FieldInfo BlockState = typeof(CompiledBlock).GetField(nameof(CompiledBlock.State))!;
     public static readonly FieldInfo BlockBody = typeof(CompiledBlock).GetField(nameof(CompiledBlock.Body))!;
+    public static readonly FieldInfo BlockLastRun = typeof(CompiledBlock).GetField(nameof(CompiledBlock.LastRun))!;
     public static readonly FieldInfo BlockInsns = typeof(CompiledBlock).GetField(nameof(CompiledBlock.Insns))!;
     public static readonly FieldInfo StateLast = typeof(ChainState).GetField(nameof(ChainState.Last))!;
     public static readonly FieldInfo SlotRip = typeof(ChainSlot).GetField(nameof(ChainSlot.Rip))!;

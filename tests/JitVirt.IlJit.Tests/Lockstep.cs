@@ -19,11 +19,12 @@ public sealed class Lockstep : IDisposable
     public BareMetal Tiered { get; }
     public TieredExecutor Executor { get; }
 
-    public Lockstep(Action<Assembler> program, Func<IAddressTranslator>? translator = null, long threshold = 0)
+    public Lockstep(Action<Assembler> program, Func<IAddressTranslator>? translator = null, long threshold = 0,
+        Func<JitVirt.Cpu.Cpu, Interpreter, TieredExecutor>? executor = null)
     {
         Reference = new BareMetal(program, translator?.Invoke());
         Tiered = new BareMetal(program, translator?.Invoke());
-        Executor = new TieredExecutor(Tiered.Cpu, Tiered.Interpreter, threshold);
+        Executor = executor?.Invoke(Tiered.Cpu, Tiered.Interpreter) ?? new TieredExecutor(Tiered.Cpu, Tiered.Interpreter, threshold);
         _pair = new LockstepPair(Reference.Cpu, Reference.Interpreter, Tiered.Cpu, Executor, Tiered.Interpreter);
     }
 
@@ -81,5 +82,5 @@ public sealed class Lockstep : IDisposable
         return sb.ToString();
     }
 
-    public void Dispose() { Reference.Dispose(); Tiered.Dispose(); }
+    public void Dispose() { Executor.Dispose(); Reference.Dispose(); Tiered.Dispose(); }
 }
