@@ -24,12 +24,14 @@ public sealed class RunOptions
     public Option<string?> Machine { get; } = new("-machine") { Description = "Accepted for QEMU compatibility (e.g. accel=tcg)" };
     public Option<string?> Accel { get; } = new("-accel") { Description = "Accepted for QEMU compatibility (e.g. tcg)" };
     public Option<string[]> Global { get; } = new("-global") { Description = "Accepted for QEMU compatibility (e.g. kvm-pit.lost_tick_policy=discard)" };
-    public Option<string?> DebugItems { get; } = new("-d") { HelpName = "ITEMS", Description = "QEMU log items: cpu_reset (dump the registers on stderr when a triple fault ends the run)" };
+    public Option<string?> Smp { get; } = new("-smp") { HelpName = "N", Description = "Number of vCPUs, QEMU syntax ([cpus=]N[,sockets=..,cores=..,threads=..]); JitVirt emulates 1" };
+    public Option<string?> DebugItems { get; } = new("-d") { HelpName = "ITEMS", Description = "QEMU log items, comma-separated: int (each interrupt/exception delivered in protected mode), cpu_reset (the registers when a triple fault ends the run), guest_errors (unassigned I/O ports, unimplemented instructions, triple fault)" };
+    public Option<string?> LogFile { get; } = new("-D") { HelpName = "FILE", Description = "Write the -d log to FILE instead of stderr" };
     public Option<bool> E9 { get; } = new("--e9") { Description = "Bochs/QEMU port E9h debug console on stdout" };
     public Option<double?> Timeout { get; } = new("--timeout") { HelpName = "SECONDS", Description = $"Stop after this many seconds of wall time (exit status {CliExitCodes.Timeout})" };
     public Option<string?> Until { get; } = new("--until") { HelpName = "TEXT", Description = "Stop with exit status 0 as soon as this text appears on the guest console" };
     public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "Virtual time from retired instructions (1 ns each) instead of host time" };
-    public Option<string?> Vm { get; } = new("--vm") { HelpName = "svm|vmx", Description = "Host the guest under a virtualization front end: svm or vmx (default: the plain interpreter vCPU)" };
+    public Option<string> Vm { get; } = new("--vm") { HelpName = "svm|vmx|none", Description = "Host the guest under the SVM or VMX front end, or none (the bare interpreter vCPU, no exits) (default: svm)", DefaultValueFactory = _ => FrontEndCatalog.DefaultFrontEnd };
     public Option<bool> Stats { get; } = new("--stats") { Description = "At exit, print the exit table (perf kvm stat report layout) and JitVirt's counters on stderr" };
     public Option<string?> Json { get; } = new("--json") { HelpName = "FILE", Description = "Write one JSON document for the run (configuration, outcome, times, exits, counters) to FILE" };
     public Option<string?> Trace { get; } = new("--trace") { HelpName = "EVENTS", Description = "KVM tracepoints on stderr: kvm_exit,kvm_entry,kvm_pio,kvm_msr,kvm_cpuid,kvm_cr,kvm_page_fault,kvm_inj_exception or kvm_*" };
@@ -42,6 +44,6 @@ public sealed class RunOptions
     private IEnumerable<Option> All() =>
     [
         Kernel, Initrd, Append, Bios, Memory, Serial, Device, NoGraphic, NoReboot, NoDefaults,
-        Display, Vnc, Machine, Accel, Global, DebugItems, E9, Timeout, Until, Deterministic, Vm, Stats, Json, Trace,
+        Display, Vnc, Machine, Accel, Global, Smp, DebugItems, LogFile, E9, Timeout, Until, Deterministic, Vm, Stats, Json, Trace,
     ];
 }

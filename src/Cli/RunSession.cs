@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using JitVirt.Cli.Logging;
 using JitVirt.Cli.Reports;
 using JitVirt.Cli.Status;
 using JitVirt.Cli.Trace;
@@ -48,10 +49,11 @@ public sealed class RunSession
         if (DropConsoleUnlessSerialGiven && _result.GetValue(_options.Serial) is null)
             launch = launch with { Config = launch.Config with { Serial = OutputTarget.None, DebugConsole = null } };
         Launch = launch;
-        string? vm = VmOverride ?? settings.Vm;
-        FrontEndFactory? factory = vm is null ? null : _catalog.Resolve(vm);
-        if (vm is not null && factory is null)
+        string vm = VmOverride ?? settings.Vm;
+        FrontEndFactory? factory = _catalog.Resolve(vm);
+        if (vm != FrontEndCatalog.NoFrontEnd && factory is null)
             _stderr.WriteLine($"jitvirt: note: front end '{vm}' is not built into this jitvirt yet; the guest runs on the interpreter vCPU");
+        using var log = QemuLog.Open(settings.LogItems, settings.LogFile, _stderr);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         PcMachine? machineRef = null;
@@ -59,9 +61,9 @@ public sealed class RunSession
         var config = launch.Config;
         LiveStatus? liveStatus = null;
         IFrontEnd? frontEnd = null;
-        if (Interactive && settings.Trace == KvmTraceEvents.None)
+        if (Interactive && settings.Trace == KvmTraceEvents.None && !log.OnStderr)
         {
-            liveStatus = new LiveStatus(_stderr, factory is null ? "interpreter" : vm!,
+            liveStatus = new LiveStatus(_stderr, factory is null ? "interpreter" : vm,
                 () => machineRef?.Cpu.InstructionsRetired ?? 0, () => frontEnd?.Exits.Total ?? 0);
             config = WithStdoutThrough(config, new GuestConsoleGate(_stdout, liveStatus));
         }
@@ -87,13 +89,14 @@ public sealed class RunSession
             return new FrontEndVcpu(cpu, frontEnd);
         };
         if (trace is not null && factory is null)
-            _stderr.WriteLine("jitvirt: note: --trace has no effect without a front end (--vm svm or vmx)");
+            _stderr.WriteLine($"jitvirt: note: --trace has no effect without a front end (--vm {vm})");
 
         using var machine = new PcMachine(config, vcpuFactory);
         machineRef = machine;
         if (trace is not null) trace.ClockNanoseconds = () => machine.Clock.NowNanoseconds;
         if (trace is not null && frontEnd is not null && frontEnd is not IExitTraceSource)
             _stderr.WriteLine($"jitvirt: note: front end '{frontEnd.Name}' reports no tracepoints");
+        log.Attach(machine);
         machine.Boot(launch.Image);
         _stderr.Flush(); // the notes above appear before the guest starts
 
@@ -127,7 +130,7 @@ public sealed class RunSession
             Exits = frontEnd?.Exits.Snapshot().ToArray() ?? [],
             Counters = RunCounters.Collect(machine, outcome, executor, frontEnd),
         };
-        if (settings.DumpCpuReset && outcome.Outcome == RunOutcome.Shutdown) _stderr.Write(CpuResetDump.Format(machine.Cpu));
+        log.RunEnded(machine, outcome);
         Outcome = outcome;
         return (record, status);
     }
@@ -145,7 +148,7 @@ public sealed class RunSession
     /// <summary>The machine's own result of the last <see cref="Execute"/>.</summary>
     public RunResult? Outcome { get; private set; }
 
-    private RunConfiguration Configuration(LaunchPlan launch, RunSettings settings, string? vm, IFrontEnd? frontEnd) => new()
+    private RunConfiguration Configuration(LaunchPlan launch, RunSettings settings, string vm, IFrontEnd? frontEnd) => new()
     {
         Arguments = _arguments,
         Vm = vm,
