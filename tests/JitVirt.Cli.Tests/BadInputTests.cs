@@ -24,6 +24,28 @@ public class BadInputTests
         { ["run", "-initrd", "/tmp/initrd"], "-initrd" },
         { ["compare", "--vm", "svm"], "--vm" },
         { ["frobnicate"], "frobnicate" },
+        // -smp: one vCPU only; a larger count or topology is an impossible request, not a silent downgrade.
+        { ["run", "-smp", "2"], "-smp 2" },
+        { ["run", "-smp", "cpus=1,maxcpus=4"], "maxcpus=4" },
+        { ["run", "-smp", "sockets=2"], "sockets=2" },
+        { ["run", "-smp", "two"], "two" },
+        { ["run", "-smp", "1,bogus=1"], "bogus=1" },
+        // -d / -D
+        { ["run", "-d", "int,in_asm"], "in_asm" },
+        { ["run", "-d", ","], "-d" },
+        { ["run", "-d", "int", "-D", "/nonexistent-dir/qemu.log"], "/nonexistent-dir/qemu.log" },
+        // images and sizes
+        { ["run", "-bios", "/nonexistent/bios.bin"], "/nonexistent/bios.bin" },
+        { ["run", "-m", "0"], "0" },
+        { ["run", "-m", "1M"], "1M" },
+        { ["run", "-m", "64X"], "64X" },
+        { ["run", "-m", "4098K"], "4098K" },
+        { ["run", "-device", "isa-debug-exit,iobase=zz"], "zz" },
+        { ["run", "-device", "isa-debug-exit,colour=red"], "colour" },
+        // impossible combinations
+        { ["run", "-kernel", "/tmp", "-bios", "/tmp"], "-bios" },
+        { ["compare", "--stats"], "compare" },
+        { ["run", "-kernel"], "-kernel" },
     };
 
     [Theory]
@@ -49,6 +71,28 @@ public class BadInputTests
         string line = Assert.Single(r.StderrLines);
         Assert.Contains(kernel.Path, line);
         Assert.Contains("--help", line);
+    }
+
+    [Fact]
+    public void BiosOfTheWrongSizeIsOneLineWithTheHint()
+    {
+        // A ROM must be a whole number of 64 KiB (the granule it is mapped in below 4 GiB).
+        using var bios = new TempFile(WriteTemp(new byte[12345], ".rom"));
+        var r = Run("run", "-bios", bios.Path, "--timeout", "5");
+        Assert.Equal(CliExitCodes.Usage, r.Status);
+        string line = Assert.Single(r.StderrLines);
+        Assert.Contains(bios.Path, line);
+        Assert.Contains("--help", line);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Fact]
+    public void EmptyKernelIsOneLineWithTheHint()
+    {
+        using var kernel = new TempFile(WriteTemp([]));
+        var r = Run("run", "-kernel", kernel.Path);
+        Assert.Equal(CliExitCodes.Usage, r.Status);
+        Assert.Contains("empty", Assert.Single(r.StderrLines));
     }
 
     [Fact]
