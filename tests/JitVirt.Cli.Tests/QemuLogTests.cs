@@ -45,6 +45,25 @@ public class QemuLogTests
         Assert.DoesNotContain(lines, l => l.StartsWith("FCW=", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The demo guest takes three timer interrupts in protected mode: each is announced by QEMU's
+    /// "Servicing hardware INT=0xNN" and then logged as a delivery of that vector, not a software one (i=0).
+    /// </summary>
+    [Fact]
+    public void IntLogsExternalInterruptsAsQemuServicesThem()
+    {
+        using var log = new TempFile();
+        var r = Run("-d", "int,cpu_reset,guest_errors", "-D", log.Path, "--deterministic", "--timeout", "60");
+        Assert.True(r.Status == 1, r.ToString());
+        string[] lines = File.ReadAllLines(log.Path);
+        var serviced = lines.Select((l, i) => (Match: System.Text.RegularExpressions.Regex.Match(l, "^Servicing hardware INT=0x([0-9a-f]{2})$"), Index: i))
+            .Where(x => x.Match.Success).ToList();
+        Assert.True(serviced.Count >= 3, string.Join('\n', lines.Take(40)));
+        foreach (var (match, index) in serviced)
+            Assert.Matches($@"^ *\d+: v={match.Groups[1].Value} e=0000 i=0 cpl=0 ", lines[index + 1]);
+        Assert.DoesNotContain(lines, l => l.StartsWith("guest error:", StringComparison.Ordinal)); // the demo makes no mistakes
+    }
+
     [Fact]
     public void IntLogsNothingForRealModeDeliveries()
     {
