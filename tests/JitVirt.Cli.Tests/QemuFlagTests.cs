@@ -200,3 +200,23 @@ public class QemuFlagTests
         Assert.Equal(Times(first), Times(second));
     }
 }
+
+/// <summary>run --help lists every option of issue 8's scope, on stdout, with status 0.</summary>
+public class HelpTests
+{
+    [Fact]
+    public void RunHelpListsEveryOption()
+    {
+        var r = Run("run", "--help");
+        Assert.True(r.Status == 0, r.ToString());
+        foreach (string option in new[]
+        {
+            "-kernel", "-initrd", "-append", "-bios", "-m", "-smp", "-serial", "-nographic", "-no-reboot", "-device", "-d", "-D",
+            "-nodefaults", "-display", "-machine", "-accel", "-global", "--vm", "--timeout", "--until", "--stats", "--json",
+            "--trace", "--deterministic", "--e9",
+        })
+            Assert.Matches($@"(?m)^  {Regex.Escape(option)}[ ,<]", r.Stdout);
+        Assert.Contains("[default: svm]", r.Stdout);
+        Assert.Contains("124 --timeout expired", r.Stdout);
+    }
+}
