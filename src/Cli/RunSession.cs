@@ -61,10 +61,12 @@ public sealed class RunSession
         var config = launch.Config;
         LiveStatus? liveStatus = null;
         IFrontEnd? frontEnd = null;
+        IExecutor? executor = null;
         if (Interactive && settings.Trace == KvmTraceEvents.None && !log.OnStderr)
         {
             liveStatus = new LiveStatus(_stderr, factory is null ? "interpreter" : vm,
-                () => machineRef?.Cpu.InstructionsRetired ?? 0, () => frontEnd?.Exits.Total ?? 0);
+                () => machineRef?.Cpu.InstructionsRetired ?? 0, () => frontEnd?.Exits.Total ?? 0,
+                () => machineRef is null ? 0 : RegionsBuilt(executor ?? (machineRef.Vcpu as InterpreterVcpu)?.Interpreter));
             config = WithStdoutThrough(config, new GuestConsoleGate(_stdout, liveStatus));
         }
         using var statusLifetime = liveStatus;
@@ -79,7 +81,6 @@ public sealed class RunSession
         using var tapsLifetime = taps;
 
         var trace = settings.Trace != KvmTraceEvents.None ? new KvmTraceLog(_stderr, settings.Trace) : null;
-        IExecutor? executor = null;
         Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory = factory is null ? null : cpu =>
         {
             executor = new Interpreter(cpu);
@@ -134,6 +135,14 @@ public sealed class RunSession
         Outcome = outcome;
         return (record, status);
     }
+
+    /// <summary>Code regions built so far for the live status: IL regions compiled, or blocks the interpreter decoded.</summary>
+    private static long RegionsBuilt(IExecutor? executor) => executor switch
+    {
+        JitVirt.IlJit.TieredExecutor tiered => tiered.BlocksCompiled,
+        Interpreter interpreter => interpreter.Blocks.BlocksDecoded,
+        _ => 0,
+    };
 
     /// <summary>Routes the consoles that write to stdout through <paramref name="gate"/>.</summary>
     private MachineConfig WithStdoutThrough(MachineConfig config, Stream gate)
