@@ -11,7 +11,10 @@ namespace JitVirt.Cli.Logging;
 /// <c>%6d: v=%02x e=%04x i=%d cpl=%d IP=%04x:%016lx pc=%016lx SP=%04x:%016lx</c> followed by CR2 for a
 /// page fault or RAX otherwise, then the register dump without the FPU part (log_cpu_state with
 /// CPU_DUMP_CCOP). A #DF formed while delivering an event is logged as a delivery of its own, as in QEMU.
-/// Departure: QEMU's "check_exception old: ... new ..." lines are not written.
+/// Departures: QEMU's "check_exception old: ... new ..." lines are not written; under a front end the
+/// dump is the processor state the guest runs with (e.g. the shadow CR3, CR0 bits VMX fixes to 1), not the
+/// guest's view of it, and only events the processor really delivers appear (a shadow-MMU fault the front
+/// end resolves is never delivered to the guest, so it is not logged; --trace kvm_page_fault shows it).
 /// </summary>
 public sealed class InterruptLog(TextWriter log)
 {
