@@ -173,5 +173,7 @@ public sealed class RunSession
         NoReboot = launch.Config.NoReboot,
         TimeoutSeconds = launch.Timeout?.TotalSeconds,
         Until = settings.Until,
+        Vcpus = settings.Vcpus,
+        LogItems = _result.GetValue(_options.DebugItems),
     };
 }

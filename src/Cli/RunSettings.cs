@@ -17,6 +17,8 @@ public sealed record RunSettings
     public QemuLogItems LogItems { get; init; }
     /// <summary>-D FILE: where the -d log goes (null: stderr).</summary>
     public string? LogFile { get; init; }
+    /// <summary>-smp: the vCPUs asked for (only one is accepted).</summary>
+    public int Vcpus { get; init; } = SmpSpec.SupportedCpus;
 
     /// <summary>Exit timing (two timestamps per exit) is paid for only when a report will show it.</summary>
     public bool TimeExits => Stats || JsonPath is not null;
@@ -27,7 +29,7 @@ public sealed record RunSettings
         CheckOutputFile("--json", json);
         string? logFile = result.GetValue(options.LogFile);
         CheckOutputFile("-D", logFile);
-        if (result.GetValue(options.Smp) is { } smp) SmpSpec.Parse(smp);
+        int vcpus = result.GetValue(options.Smp) is { } smp ? SmpSpec.Parse(smp) : SmpSpec.SupportedCpus;
         string? until = result.GetValue(options.Until);
         if (until is { Length: 0 }) throw new UsageException("--until needs a non-empty marker");
         string? trace = result.GetValue(options.Trace);
@@ -41,6 +43,7 @@ public sealed record RunSettings
             Until = until,
             LogItems = QemuLogItemList.Parse(result.GetValue(options.DebugItems)),
             LogFile = logFile,
+            Vcpus = vcpus,
         };
     }
 

@@ -146,9 +146,9 @@ public class StatsAndJsonTests
             string path = Path.Combine(dir, "run.json");
             File.WriteAllText(path, "old content that must be replaced whole");
             var r = Run(FakeFrontEnd.Catalog(), "run", "-kernel", kernel.Path, "-device", DebugExitDevice, "--vm", "vmx", "-m", "64M",
-                "--json", path, "--deterministic", "--timeout", "30");
+                "-smp", "cpus=1", "-d", "guest_errors", "-D", Path.Combine(dir, "qemu.log"), "--json", path, "--deterministic", "--timeout", "30");
             Assert.True(r.Status == (0x21 << 1 | 1), r.ToString());
-            Assert.Equal(["run.json"], Directory.GetFiles(dir).Select(Path.GetFileName)); // no temporary file left behind
+            Assert.Equal(["qemu.log", "run.json"], Directory.GetFiles(dir).Select(Path.GetFileName).Order()); // no temporary file left behind
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
             var config = root.GetProperty("configuration");
@@ -157,6 +157,8 @@ public class StatsAndJsonTests
             Assert.Equal(64L << 20, config.GetProperty("memoryBytes").GetInt64());
             Assert.Equal(kernel.Path, config.GetProperty("kernel").GetString());
             Assert.True(config.GetProperty("deterministic").GetBoolean());
+            Assert.Equal(1, config.GetProperty("vcpus").GetInt32());
+            Assert.Equal("guest_errors", config.GetProperty("logItems").GetString());
             var outcome = root.GetProperty("outcome");
             Assert.Equal("DebugExit", outcome.GetProperty("kind").GetString());
             Assert.Equal(0x21, outcome.GetProperty("guestExitCode").GetInt32());

@@ -21,6 +21,10 @@ public sealed record RunConfiguration
     public bool NoReboot { get; init; }
     public double? TimeoutSeconds { get; init; }
     public string? Until { get; init; }
+    /// <summary>vCPUs (-smp; JitVirt runs one).</summary>
+    public int Vcpus { get; init; } = 1;
+    /// <summary>The -d log items, as given (null: none).</summary>
+    public string? LogItems { get; init; }
 }
 
 /// <summary>How a run ended.</summary>
