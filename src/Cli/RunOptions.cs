@@ -25,7 +25,7 @@ public sealed class RunOptions
     public Option<string?> Accel { get; } = new("-accel") { Description = "Accepted for QEMU compatibility (e.g. tcg)" };
     public Option<string[]> Global { get; } = new("-global") { Description = "Accepted for QEMU compatibility (e.g. kvm-pit.lost_tick_policy=discard)" };
     public Option<string?> Smp { get; } = new("-smp") { HelpName = "N", Description = "Number of vCPUs, QEMU syntax ([cpus=]N[,sockets=..,cores=..,threads=..]); JitVirt emulates 1" };
-    public Option<string?> DebugItems { get; } = new("-d") { HelpName = "ITEMS", Description = "QEMU log items, comma-separated: int (each interrupt/exception delivered in protected mode), cpu_reset (the registers when a triple fault ends the run), guest_errors (unassigned I/O ports, unimplemented instructions, triple fault)" };
+    public Option<string?> DebugItems { get; } = new("-d") { HelpName = "ITEMS", Description = "QEMU log items, comma-separated: int (each interrupt/exception delivered in protected mode), cpu_reset (the registers at each reboot or triple fault), guest_errors (unassigned I/O ports, unimplemented instructions, triple fault)" };
     public Option<string?> LogFile { get; } = new("-D") { HelpName = "FILE", Description = "Write the -d log to FILE instead of stderr" };
     public Option<bool> E9 { get; } = new("--e9") { Description = "Bochs/QEMU port E9h debug console on stdout" };
     public Option<double?> Timeout { get; } = new("--timeout") { HelpName = "SECONDS", Description = $"Stop after this many seconds of wall time (exit status {CliExitCodes.Timeout})" };

@@ -102,6 +102,27 @@ public class QemuLogTests
     }
 
     [Fact]
+    public void CpuResetDumpsAtEveryRebootAfterATripleFault()
+    {
+        // Without -no-reboot each triple fault reboots the machine and the guest runs again: one dump per reboot.
+        using var kernel = new TempFile(Guests.PrintThenTripleFault("again\n", out ushort int3Offset));
+        using var log = new TempFile();
+        var r = Run("run", "-kernel", kernel.Path, "-d", "cpu_reset", "-D", log.Path, "--timeout", "1");
+        Assert.True(r.Status == CliExitCodes.Timeout, r.ToString());
+        string[] lines = File.ReadAllLines(log.Path);
+        int[] resets = Enumerable.Range(0, lines.Length).Where(i => lines[i] == "CPU Reset (CPU 0)").ToArray();
+        Assert.True(resets.Length >= 2, $"{resets.Length} dumps");
+        // Each boot printed once before it faulted; a timeout may cut the last boot short after its line.
+        int boots = r.Stdout.Split("again\n").Length - 1;
+        Assert.InRange(boots, resets.Length, resets.Length + 1);
+        foreach (int i in resets)
+        {
+            Assert.Equal("Triple fault", lines[i - 1]);
+            Assert.StartsWith($"EIP={0x7C00 + int3Offset:x8} ", lines[i + 3]); // the state at the fault, before the reset
+        }
+    }
+
+    [Fact]
     public void GuestErrorsReportUnassignedPortsAndUnimplementedInstructions()
     {
         const byte port = 0x99;

@@ -7,7 +7,7 @@ public enum QemuLogItems
     None = 0,
     /// <summary><c>int</c>: every interrupt and exception delivered in protected mode, QEMU's do_interrupt_all line and register dump.</summary>
     Interrupts = 1 << 0,
-    /// <summary><c>cpu_reset</c>: "Triple fault" and the registers when a triple fault ends the run.</summary>
+    /// <summary><c>cpu_reset</c>: the registers at each reboot and when a triple fault ends a -no-reboot run, a triple fault announced by "Triple fault".</summary>
     CpuReset = 1 << 1,
     /// <summary><c>guest_errors</c>: accesses to unassigned I/O ports, unimplemented instructions (#UD), triple faults.</summary>
     GuestErrors = 1 << 2,
