@@ -15,6 +15,12 @@ public sealed class FrontEndCatalog
 {
     private readonly Dictionary<string, FrontEndFactory?> _factories = new(StringComparer.Ordinal);
 
+    /// <summary>What <c>--vm</c> is when not given.</summary>
+    public const string DefaultFrontEnd = "svm";
+
+    /// <summary><c>--vm none</c>: no front end, the guest runs on the bare interpreter vCPU (no exits to count or trace).</summary>
+    public const string NoFrontEnd = "none";
+
     /// <summary>The front ends of this build.</summary>
     public static FrontEndCatalog Builtin { get; } = new FrontEndCatalog()
         .With("svm", (cpu, executor) => new JitVirt.Svm.SvmFrontEnd(cpu, executor))
@@ -28,11 +34,12 @@ public sealed class FrontEndCatalog
 
     public IReadOnlyCollection<string> Names => _factories.Keys;
 
-    /// <summary>The factory for <paramref name="name"/> (null when known but not built in); an unknown name is a usage error.</summary>
+    /// <summary>The factory for <paramref name="name"/> (null for <see cref="NoFrontEnd"/>, or when known but not built in); an unknown name is a usage error.</summary>
     public FrontEndFactory? Resolve(string name)
     {
+        if (name == NoFrontEnd) return null;
         if (!_factories.TryGetValue(name, out var factory))
-            throw new UsageException($"--vm: unknown front end '{name}' (known: {string.Join(", ", _factories.Keys)})");
+            throw new UsageException($"--vm: unknown front end '{name}' (known: {string.Join(", ", _factories.Keys)}, {NoFrontEnd})");
         return factory;
     }
 }

@@ -95,7 +95,7 @@ public static class JitVirtCli
     private static int ExecuteCompare(ParseResult result, RunOptions options, string[] args, Stream stdout, TextWriter stderr, FrontEndCatalog catalog, CancellationToken cancellationToken)
     {
         var settings = RunSettings.From(result, options);
-        if (settings.Vm is not null) throw new UsageException("compare runs both front ends; drop --vm");
+        if (settings.VmGiven) throw new UsageException("compare runs both front ends; drop --vm");
         if (settings.JsonPath is not null || settings.Stats) throw new UsageException("compare prints its own table; use 'jitvirt run --vm ... --stats/--json' for one front end");
         string[] names = ["svm", "vmx"];
         foreach (string name in names)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using JitVirt.Cli.Logging;
 using JitVirt.Cli.Reports;
 using JitVirt.Cli.Status;
 using JitVirt.Cli.Trace;
@@ -48,10 +49,11 @@ public sealed class RunSession
         if (DropConsoleUnlessSerialGiven && _result.GetValue(_options.Serial) is null)
             launch = launch with { Config = launch.Config with { Serial = OutputTarget.None, DebugConsole = null } };
         Launch = launch;
-        string? vm = VmOverride ?? settings.Vm;
-        FrontEndFactory? factory = vm is null ? null : _catalog.Resolve(vm);
-        if (vm is not null && factory is null)
+        string vm = VmOverride ?? settings.Vm;
+        FrontEndFactory? factory = _catalog.Resolve(vm);
+        if (vm != FrontEndCatalog.NoFrontEnd && factory is null)
             _stderr.WriteLine($"jitvirt: note: front end '{vm}' is not built into this jitvirt yet; the guest runs on the interpreter vCPU");
+        using var log = QemuLog.Open(settings.LogItems, settings.LogFile, _stderr);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         PcMachine? machineRef = null;
@@ -59,10 +61,12 @@ public sealed class RunSession
         var config = launch.Config;
         LiveStatus? liveStatus = null;
         IFrontEnd? frontEnd = null;
-        if (Interactive && settings.Trace == KvmTraceEvents.None)
+        IExecutor? executor = null;
+        if (Interactive && settings.Trace == KvmTraceEvents.None && !log.OnStderr)
         {
-            liveStatus = new LiveStatus(_stderr, factory is null ? "interpreter" : vm!,
-                () => machineRef?.Cpu.InstructionsRetired ?? 0, () => frontEnd?.Exits.Total ?? 0);
+            liveStatus = new LiveStatus(_stderr, factory is null ? "interpreter" : vm,
+                () => machineRef?.Cpu.InstructionsRetired ?? 0, () => frontEnd?.Exits.Total ?? 0,
+                () => machineRef is null ? 0 : RegionsBuilt(executor ?? (machineRef.Vcpu as InterpreterVcpu)?.Interpreter));
             config = WithStdoutThrough(config, new GuestConsoleGate(_stdout, liveStatus));
         }
         using var statusLifetime = liveStatus;
@@ -77,7 +81,6 @@ public sealed class RunSession
         using var tapsLifetime = taps;
 
         var trace = settings.Trace != KvmTraceEvents.None ? new KvmTraceLog(_stderr, settings.Trace) : null;
-        IExecutor? executor = null;
         Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory = factory is null ? null : cpu =>
         {
             executor = new Interpreter(cpu);
@@ -87,13 +90,14 @@ public sealed class RunSession
             return new FrontEndVcpu(cpu, frontEnd);
         };
         if (trace is not null && factory is null)
-            _stderr.WriteLine("jitvirt: note: --trace has no effect without a front end (--vm svm or vmx)");
+            _stderr.WriteLine($"jitvirt: note: --trace has no effect without a front end (--vm {vm})");
 
         using var machine = new PcMachine(config, vcpuFactory);
         machineRef = machine;
         if (trace is not null) trace.ClockNanoseconds = () => machine.Clock.NowNanoseconds;
         if (trace is not null && frontEnd is not null && frontEnd is not IExitTraceSource)
             _stderr.WriteLine($"jitvirt: note: front end '{frontEnd.Name}' reports no tracepoints");
+        log.Attach(machine);
         machine.Boot(launch.Image);
         _stderr.Flush(); // the notes above appear before the guest starts
 
@@ -127,10 +131,18 @@ public sealed class RunSession
             Exits = frontEnd?.Exits.Snapshot().ToArray() ?? [],
             Counters = RunCounters.Collect(machine, outcome, executor, frontEnd),
         };
-        if (settings.DumpCpuReset && outcome.Outcome == RunOutcome.Shutdown) _stderr.Write(CpuResetDump.Format(machine.Cpu));
+        log.RunEnded(machine, outcome);
         Outcome = outcome;
         return (record, status);
     }
+
+    /// <summary>Code regions built so far for the live status: IL regions compiled, or blocks the interpreter decoded.</summary>
+    private static long RegionsBuilt(IExecutor? executor) => executor switch
+    {
+        JitVirt.IlJit.TieredExecutor tiered => tiered.BlocksCompiled,
+        Interpreter interpreter => interpreter.Blocks.BlocksDecoded,
+        _ => 0,
+    };
 
     /// <summary>Routes the consoles that write to stdout through <paramref name="gate"/>.</summary>
     private MachineConfig WithStdoutThrough(MachineConfig config, Stream gate)
@@ -145,7 +157,7 @@ public sealed class RunSession
     /// <summary>The machine's own result of the last <see cref="Execute"/>.</summary>
     public RunResult? Outcome { get; private set; }
 
-    private RunConfiguration Configuration(LaunchPlan launch, RunSettings settings, string? vm, IFrontEnd? frontEnd) => new()
+    private RunConfiguration Configuration(LaunchPlan launch, RunSettings settings, string vm, IFrontEnd? frontEnd) => new()
     {
         Arguments = _arguments,
         Vm = vm,
@@ -161,5 +173,7 @@ public sealed class RunSession
         NoReboot = launch.Config.NoReboot,
         TimeoutSeconds = launch.Timeout?.TotalSeconds,
         Until = settings.Until,
+        Vcpus = settings.Vcpus,
+        LogItems = _result.GetValue(_options.DebugItems),
     };
 }

@@ -28,14 +28,23 @@ public static class CliHarness
     public const ushort DebugExitPort = 0xF4;
 
     /// <summary>Assembles a 16-bit real-mode guest and writes it to a temporary file; the caller deletes it.</summary>
-    public static string FlatKernel(Action<Assembler> emit)
+    public static string FlatKernel(Action<Assembler> emit) => WriteTemp(Assemble(16, Origin, emit));
+
+    /// <summary>The machine code of <paramref name="emit"/> for <paramref name="bitness"/>, placed at <paramref name="origin"/>.</summary>
+    public static byte[] Assemble(int bitness, ulong origin, Action<Assembler> emit)
     {
-        var a = new Assembler(16);
+        var a = new Assembler(bitness);
         emit(a);
         var writer = new BytesWriter();
-        a.Assemble(writer, Origin);
-        string path = Path.Combine(Path.GetTempPath(), $"jitvirt-cli-{Guid.NewGuid():N}.bin");
-        File.WriteAllBytes(path, writer.ToArray());
+        a.Assemble(writer, origin);
+        return writer.ToArray();
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> to a new temporary file and returns its path; the caller deletes it.</summary>
+    public static string WriteTemp(byte[] bytes, string extension = ".bin")
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"jitvirt-cli-{Guid.NewGuid():N}{extension}");
+        File.WriteAllBytes(path, bytes);
         return path;
     }
 

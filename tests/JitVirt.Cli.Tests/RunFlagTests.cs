@@ -139,6 +139,17 @@ public class ConsoleKeptTests
     }
 
     [Fact]
+    public void TimeoutWithSerialFileKeepsEverythingInTheFile()
+    {
+        using var kernel = new TempFile(Guests.PrintThenSpin("line one\nno newline at the end"));
+        using var serial = new TempFile();
+        var r = Run("run", "-kernel", kernel.Path, "-serial", "file:" + serial.Path, "--timeout", "0.5");
+        Assert.True(r.Status == CliExitCodes.Timeout, r.ToString());
+        Assert.Equal("line one\nno newline at the end", File.ReadAllText(serial.Path));
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Fact]
     public void InterruptIsStatus130AndTheConsoleIsKept()
     {
         using var kernel = new TempFile(Guests.PrintThenSpin("until Ctrl+C\n"));

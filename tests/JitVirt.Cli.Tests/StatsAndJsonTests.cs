@@ -44,20 +44,11 @@ public class StatsAndJsonTests
     private static void Printed(double exact, double printed) =>
         Assert.True(Math.Abs(exact - printed) <= 0.005 + 1e-9 * Math.Abs(exact), $"printed {printed} for {exact}");
 
-    [Fact]
-    public void StatsTableHasPerfLayoutAndReadsBackAsTheJsonNumbers()
+    /// <summary>Parses the --stats table and checks every figure against the --json document of the same run; returns the rows.</summary>
+    private static List<Row> AssertTableReadsBackAsTheJson(string stderr, JsonElement root)
     {
-        const string text = "stats guest\n";
-        using var kernel = new TempFile(Guests.PrintThenExit(text, 0));
-        using var json = new TempFile(Path.Combine(Path.GetTempPath(), $"jitvirt-cli-{Guid.NewGuid():N}.json"));
-        var r = Run(FakeFrontEnd.Catalog(), "run", "-kernel", kernel.Path, "-device", DebugExitDevice, "--vm", "svm",
-            "--stats", "--json", json.Path, "--deterministic", "--timeout", "30");
-        Assert.True(r.Status == 1, r.ToString());
-        Assert.Equal(text, r.Stdout); // reports stay off stdout
-
-        var (rows, totalSamples, totalUs) = ParseTable(r.Stderr);
-        using var doc = JsonDocument.Parse(File.ReadAllText(json.Path));
-        var exits = doc.RootElement.GetProperty("exits");
+        var (rows, totalSamples, totalUs) = ParseTable(stderr);
+        var exits = root.GetProperty("exits");
         var jsonRows = exits.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(jsonRows.Count, rows.Count);
         Assert.Equal(exits.GetProperty("totalSamples").GetInt64(), totalSamples);
@@ -76,6 +67,22 @@ public class StatsAndJsonTests
             Printed(j.GetProperty("relStdDevPercent").GetDouble(), t.Rsd);
             Assert.True(j.GetProperty("timedSamples").GetInt64() == t.Samples, "--stats turns exit timing on for every exit");
         }
+        return rows;
+    }
+
+    [Fact]
+    public void StatsTableHasPerfLayoutAndReadsBackAsTheJsonNumbers()
+    {
+        const string text = "stats guest\n";
+        using var kernel = new TempFile(Guests.PrintThenExit(text, 0));
+        using var json = new TempFile(Path.Combine(Path.GetTempPath(), $"jitvirt-cli-{Guid.NewGuid():N}.json"));
+        var r = Run(FakeFrontEnd.Catalog(), "run", "-kernel", kernel.Path, "-device", DebugExitDevice, "--vm", "svm",
+            "--stats", "--json", json.Path, "--deterministic", "--timeout", "30");
+        Assert.True(r.Status == 1, r.ToString());
+        Assert.Equal(text, r.Stdout); // reports stay off stdout
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(json.Path));
+        var rows = AssertTableReadsBackAsTheJson(r.Stderr, doc.RootElement);
         // Sorted by samples, as perf's default sort key "sample".
         Assert.Equal(rows.Select(x => x.Samples).OrderByDescending(x => x), rows.Select(x => x.Samples));
         // The guest did one OUT per character plus one to isa-debug-exit, and nothing else the fake counts but its final HLT.
@@ -99,6 +106,36 @@ public class StatsAndJsonTests
         Assert.Contains(counters, c => c.GetProperty("key").GetString() == "fakeResets"); // the front end's own counters are included
     }
 
+    /// <summary>Acceptance 1 with the real front end --vm selects by default (SVM): the table and the JSON agree figure for figure.</summary>
+    [Theory]
+    [InlineData(null, "io")]
+    [InlineData("vmx", "IO_INSTRUCTION")]
+    public void RealFrontEndStatsTableReadsBackAsTheJsonNumbers(string? vm, string ioName)
+    {
+        const string text = "real\n";
+        using var kernel = new TempFile(Guests.PrintThenExit(text, 0));
+        using var json = new TempFile(Path.Combine(Path.GetTempPath(), $"jitvirt-cli-{Guid.NewGuid():N}.json"));
+        string[] args = ["run", "-kernel", kernel.Path, "-device", DebugExitDevice, "--stats", "--json", json.Path, "--deterministic", "--timeout", "30"];
+        var r = Run(vm is null ? args : [.. args, "--vm", vm]);
+        Assert.True(r.Status == 1, r.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllText(json.Path));
+        Assert.Equal(vm ?? "svm", doc.RootElement.GetProperty("configuration").GetProperty("frontEnd").GetString());
+        var rows = AssertTableReadsBackAsTheJson(r.Stderr, doc.RootElement);
+        // One OUT per character and one to isa-debug-exit, each an I/O exit under KVM's name for the front end.
+        Assert.Equal(text.Length + 1, rows.Single(x => x.Name == ioName).Samples);
+        var counters = doc.RootElement.GetProperty("counters").EnumerateArray().ToList();
+        string[] lines = r.Stderr.Split('\n');
+        int heading = Array.IndexOf(lines, "JitVirt counters:");
+        Assert.True(heading > 0, r.ToString());
+        for (int k = 0; k < counters.Count; k++)
+        {
+            var m = Regex.Match(lines[heading + 1 + k], @"^  (?<label>.+?) +(?<value>-?\d+)( \S+)?$");
+            Assert.True(m.Success, lines[heading + 1 + k]);
+            Assert.Equal(counters[k].GetProperty("label").GetString(), m.Groups["label"].Value);
+            Assert.Equal(counters[k].GetProperty("value").GetInt64(), long.Parse(m.Groups["value"].Value));
+        }
+    }
+
     [Fact]
     public void JsonHasConfigurationOutcomeAndTimesAndIsWrittenAtomically()
     {
@@ -109,9 +146,9 @@ public class StatsAndJsonTests
             string path = Path.Combine(dir, "run.json");
             File.WriteAllText(path, "old content that must be replaced whole");
             var r = Run(FakeFrontEnd.Catalog(), "run", "-kernel", kernel.Path, "-device", DebugExitDevice, "--vm", "vmx", "-m", "64M",
-                "--json", path, "--deterministic", "--timeout", "30");
+                "-smp", "cpus=1", "-d", "guest_errors", "-D", Path.Combine(dir, "qemu.log"), "--json", path, "--deterministic", "--timeout", "30");
             Assert.True(r.Status == (0x21 << 1 | 1), r.ToString());
-            Assert.Equal(["run.json"], Directory.GetFiles(dir).Select(Path.GetFileName)); // no temporary file left behind
+            Assert.Equal(["qemu.log", "run.json"], Directory.GetFiles(dir).Select(Path.GetFileName).Order()); // no temporary file left behind
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
             var config = root.GetProperty("configuration");
@@ -120,6 +157,8 @@ public class StatsAndJsonTests
             Assert.Equal(64L << 20, config.GetProperty("memoryBytes").GetInt64());
             Assert.Equal(kernel.Path, config.GetProperty("kernel").GetString());
             Assert.True(config.GetProperty("deterministic").GetBoolean());
+            Assert.Equal(1, config.GetProperty("vcpus").GetInt32());
+            Assert.Equal("guest_errors", config.GetProperty("logItems").GetString());
             var outcome = root.GetProperty("outcome");
             Assert.Equal("DebugExit", outcome.GetProperty("kind").GetString());
             Assert.Equal(0x21, outcome.GetProperty("guestExitCode").GetInt32());

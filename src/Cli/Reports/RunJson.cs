@@ -78,6 +78,8 @@ public static class RunJson
         w.WriteBoolean("noReboot", c.NoReboot);
         if (c.TimeoutSeconds is { } t) w.WriteNumber("timeoutSeconds", t); else w.WriteNull("timeoutSeconds");
         WriteOptional(w, "until", c.Until);
+        w.WriteNumber("vcpus", c.Vcpus);
+        WriteOptional(w, "logItems", c.LogItems);
         w.WriteEndObject();
     }
 

@@ -6,7 +6,7 @@ namespace JitVirt.Cli.Reports;
 public sealed record RunConfiguration
 {
     public required IReadOnlyList<string> Arguments { get; init; }
-    /// <summary>The front end asked for with --vm (null: none).</summary>
+    /// <summary>The front end asked for with --vm (svm by default; "none" for the bare interpreter vCPU).</summary>
     public string? Vm { get; init; }
     /// <summary>The front end that really hosted the guest (null: the plain interpreter vCPU).</summary>
     public string? FrontEnd { get; init; }
@@ -21,6 +21,10 @@ public sealed record RunConfiguration
     public bool NoReboot { get; init; }
     public double? TimeoutSeconds { get; init; }
     public string? Until { get; init; }
+    /// <summary>vCPUs (-smp; JitVirt runs one).</summary>
+    public int Vcpus { get; init; } = 1;
+    /// <summary>The -d log items, as given (null: none).</summary>
+    public string? LogItems { get; init; }
 }
 
 /// <summary>How a run ended.</summary>

@@ -4,12 +4,13 @@ using Spectre.Console;
 
 namespace JitVirt.Cli.Status;
 
-/// <summary>What the status line shows: the vCPU, instructions retired, exits taken, time since the start.</summary>
-public readonly record struct StatusSample(string Vcpu, long Instructions, long Exits, TimeSpan Elapsed);
+/// <summary>What the status line is computed from: the vCPU, instructions retired, exits taken, code regions built, time since the start.</summary>
+public readonly record struct StatusSample(string Vcpu, long Instructions, long Exits, long Regions, TimeSpan Elapsed);
 
 /// <summary>
 /// A one-line live status on the terminal (stderr), redrawn a few times a second while the guest runs:
-/// which vCPU, MIPS over the last period, instructions retired, exits, elapsed time. Only when both
+/// which vCPU, guest MIPS and exits per second over the last period, code regions built so far (IL
+/// regions compiled, or blocks decoded by the interpreter), elapsed time. Only when both
 /// stdout and stderr are terminals; the guest console shares the screen, so the line is erased before
 /// every guest write (<see cref="GuestConsoleGate"/>) and drawn again only at the start of a line.
 /// </summary>
@@ -23,6 +24,7 @@ public sealed class LiveStatus : IDisposable
     private readonly string _vcpu;
     private readonly Func<long> _instructions;
     private readonly Func<long> _exits;
+    private readonly Func<long> _regions;
     private readonly Stopwatch _clock = new();
     private readonly Timer _timer;
     private readonly Lock _gate = new();
@@ -30,12 +32,13 @@ public sealed class LiveStatus : IDisposable
     private bool _shown;
     private bool _disposed;
 
-    public LiveStatus(TextWriter terminal, string vcpu, Func<long> instructions, Func<long> exits)
+    public LiveStatus(TextWriter terminal, string vcpu, Func<long> instructions, Func<long> exits, Func<long> regions)
     {
         _terminal = terminal;
         _vcpu = vcpu;
         _instructions = instructions;
         _exits = exits;
+        _regions = regions;
         _console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(terminal),
@@ -57,7 +60,7 @@ public sealed class LiveStatus : IDisposable
         _timer.Change(Period, Period);
     }
 
-    private StatusSample Sample() => new(_vcpu, _instructions(), _exits(), _clock.Elapsed);
+    private StatusSample Sample() => new(_vcpu, _instructions(), _exits(), _regions(), _clock.Elapsed);
 
     /// <summary>True while the guest's last console byte ended a line: the status may be drawn below it.</summary>
     internal bool AtLineStart { get; set; } = true;
@@ -69,13 +72,14 @@ public sealed class LiveStatus : IDisposable
     {
         double seconds = (now.Elapsed - previous.Elapsed).TotalSeconds;
         double mips = seconds > 0 ? (now.Instructions - previous.Instructions) / seconds / 1e6 : 0;
+        double exitsPerSecond = seconds > 0 ? Math.Max(now.Exits - previous.Exits, 0) / seconds : 0;
         var c = CultureInfo.InvariantCulture;
         // Short enough for an 80-column terminal (a wrapped line could not be erased): at most about 75 characters.
         string vcpu = now.Vcpu.Length > 11 ? now.Vcpu[..11] : now.Vcpu;
-        return string.Create(c, $"[bold]jitvirt[/] {Spectre.Console.Markup.Escape(vcpu)} [green]{(mips < 10_000 ? Math.Max(mips, 0).ToString("F2", c) : Compact(mips)),9} MIPS[/] {Compact(now.Instructions),11} insns {Compact(now.Exits),11} exits [grey]{now.Elapsed:mm\\:ss\\.f}[/]");
+        return string.Create(c, $"[bold]jitvirt[/] {Spectre.Console.Markup.Escape(vcpu)} [green]{(mips < 10_000 ? Math.Max(mips, 0).ToString("F2", c) : Compact(mips)),9} MIPS[/] {Compact(exitsPerSecond),9} exits/s {Compact(now.Regions),9} regions [grey]{now.Elapsed:mm\\:ss\\.f}[/]");
     }
 
-    /// <summary>Up to 9 999 999 with separators, beyond that in K/M/G/T/P/E with one decimal: never wider than 11.</summary>
+    /// <summary>Up to 9 999 999 with separators, beyond that in K/M/G/T/P/E with one decimal: never wider than 9.</summary>
     public static string Compact(double value)
     {
         var c = CultureInfo.InvariantCulture;

@@ -25,6 +25,13 @@ public sealed partial class Cpu
     /// <summary>NMIs are blocked from the delivery of one until the next IRET (SDM vol.3 §7.7.1). IRET clears it.</summary>
     public bool NmiBlocked;
 
+    /// <summary>
+    /// Told of every event just before the processor delivers it through the IVT/IDT, with the state it
+    /// is taken in (RIP still at the faulting or interrupted instruction): a #DF formed by escalation is a
+    /// second call. For logs such as QEMU's <c>-d int</c>; null (the default) costs one test per event.
+    /// </summary>
+    public Action<Cpu, Virtualization.EventInDelivery>? DeliveryObserver;
+
     /// <summary>Delivers <see cref="PendingException"/> (the faulting instruction's RIP is still in <see cref="Rip"/>).</summary>
     public void DeliverPendingException()
     {
@@ -87,6 +94,7 @@ public sealed partial class Cpu
         {
             if (attempt == 8) { Shutdown(); return; }
             EventInDelivery = new Virtualization.EventInDelivery(true, vector, kind, isNmi, hasErrorCode, errorCode);
+            DeliveryObserver?.Invoke(this, EventInDelivery);
             DeliverEvent(vector, hasErrorCode, errorCode, returnRip, kind);
             if ((Pending & PendingEvent.Exception) == 0) { EventInDelivery = default; return; }
             var second = PendingException;

@@ -75,14 +75,14 @@ public sealed partial class PcMachine
                 }
                 _stop = MachineStop.None;
                 if (Config.NoReboot) return RunOutcome.Reset;
-                Reboot();
+                Reboot(tripleFault: false);
                 continue;
             }
             switch (exit)
             {
                 case VcpuExit.Shutdown:
                     if (Config.NoReboot) return RunOutcome.Shutdown;
-                    Reboot();
+                    Reboot(tripleFault: true);
                     break;
                 case VcpuExit.Halted:
                     if (!WaitWhileHalted(cancellationToken, timeoutTicks, wall)) return RunOutcome.Halted;
@@ -151,8 +151,16 @@ public sealed partial class PcMachine
         }, null, WatchdogPeriod, WatchdogPeriod);
     }
 
-    private void Reboot()
+    /// <summary>
+    /// Told on the run thread just before a reboot resets the machine (the guest asked for a reset, or with
+    /// true a triple fault shut the processor down), while the processor still holds the state it stopped
+    /// in: for QEMU-style <c>-d cpu_reset</c> logs. Null by default.
+    /// </summary>
+    public Action<bool>? Rebooting { get; set; }
+
+    private void Reboot(bool tripleFault)
     {
+        Rebooting?.Invoke(tripleFault);
         ResetCount++;
         Reset();
     }
