@@ -1,6 +1,7 @@
 using JitVirt.Cpu.Execution;
 using JitVirt.IlJit;
 using JitVirt.Machine.Pc;
+using JitVirt.Mmu.Shadow;
 using JitVirt.Mmu.Walker;
 using JitVirt.Virtualization;
 
@@ -23,6 +24,7 @@ public static class RunCounters
             case TieredExecutor tiered:
                 list.Add(new("regionsCompiled", "regions compiled (IL)", tiered.BlocksCompiled));
                 list.Add(new("compiledRegionRuns", "compiled region runs", tiered.CompiledBlockRuns));
+                list.Add(new("linksMade", "links made between compiled regions", tiered.LinksMade));
                 list.Add(new("ilBytesEmitted", "IL bytes emitted", tiered.IlBytes, "bytes"));
                 list.Add(new("compileTime", "compile time (IL + .NET JIT)", (long)tiered.CompileTime.TotalMicroseconds, "us"));
                 list.Add(new("compileQueueDrops", "compile requests dropped (queue full)", tiered.CompileQueueDrops));
@@ -43,6 +45,7 @@ public static class RunCounters
         long unimplemented = machine.Cpu.UnimplementedInstructions.Values.Sum();
         list.Add(new("unimplementedInstructions", "unimplemented instructions (#UD)", unimplemented));
         if (frontEnd is IRunCounterSource source) list.AddRange(source.Counters());
+        else if (machine.Cpu.Translator is ShadowMmu shadow) list.AddRange(ShadowMmuCounters.Of(shadow)); // front ends report it themselves
         return list;
     }
 }

@@ -32,6 +32,8 @@ public sealed class RunOptions
     public Option<string?> Until { get; } = new("--until") { HelpName = "TEXT", Description = "Stop with exit status 0 as soon as this text appears on the guest console" };
     public Option<bool> Deterministic { get; } = new("--deterministic") { Description = "Virtual time from retired instructions (1 ns each) instead of host time" };
     public Option<string> Vm { get; } = new("--vm") { HelpName = "svm|vmx|none", Description = "Host the guest under the SVM or VMX front end, or none (the bare interpreter vCPU, no exits)", DefaultValueFactory = _ => FrontEndCatalog.DefaultFrontEnd };
+    public Option<string> Tier { get; } = new("--tier") { HelpName = "il|interpreter", Description = "Under a front end: compile hot guest code to .NET IL (il, the default) or interpret everything (interpreter)", DefaultValueFactory = _ => ExecutionTier.Il.ToString().ToLowerInvariant() };
+    public Option<long?> JitThreshold { get; } = new("--jit-threshold") { HelpName = "N", Description = "Runs of a block before the IL tier compiles it (default: the tier's measured threshold)" };
     public Option<bool> Stats { get; } = new("--stats") { Description = "At exit, print the exit table (perf kvm stat report layout) and JitVirt's counters on stderr" };
     public Option<string?> Json { get; } = new("--json") { HelpName = "FILE", Description = "Write one JSON document for the run (configuration, outcome, times, exits, counters) to FILE" };
     public Option<string?> Trace { get; } = new("--trace") { HelpName = "EVENTS", Description = "KVM tracepoints on stderr: kvm_exit,kvm_entry,kvm_pio,kvm_msr,kvm_cpuid,kvm_cr,kvm_page_fault,kvm_inj_exception or kvm_*" };
@@ -44,6 +46,6 @@ public sealed class RunOptions
     private IEnumerable<Option> All() =>
     [
         Kernel, Initrd, Append, Bios, Memory, Serial, Device, NoGraphic, NoReboot, NoDefaults,
-        Display, Vnc, Machine, Accel, Global, Smp, DebugItems, LogFile, E9, Timeout, Until, Deterministic, Vm, Stats, Json, Trace,
+        Display, Vnc, Machine, Accel, Global, Smp, DebugItems, LogFile, E9, Timeout, Until, Deterministic, Vm, Tier, JitThreshold, Stats, Json, Trace,
     ];
 }

@@ -38,6 +38,9 @@ public sealed class RunSession
     public string? VmOverride { get; init; }
     public bool DropConsoleUnlessSerialGiven { get; init; }
 
+    /// <summary>Block chaining in the IL tier; off only where a test or the regression gate proves a regression is caught.</summary>
+    public bool Chaining { get; init; } = true;
+
     /// <summary>stdout and stderr are a terminal: show a live status line (never with --trace, whose lines share stderr).</summary>
     public bool Interactive { get; init; }
 
@@ -83,7 +86,7 @@ public sealed class RunSession
         var trace = settings.Trace != KvmTraceEvents.None ? new KvmTraceLog(_stderr, settings.Trace) : null;
         Func<JitVirt.Cpu.Cpu, IVcpu>? vcpuFactory = factory is null ? null : cpu =>
         {
-            executor = new Interpreter(cpu);
+            executor = CreateExecutor(cpu, settings);
             frontEnd = factory(cpu, executor);
             frontEnd.Exits.Timing = settings.TimeExits;
             if (trace is not null && frontEnd is IExitTraceSource source) source.Tracer = trace;
@@ -93,6 +96,7 @@ public sealed class RunSession
             _stderr.WriteLine($"jitvirt: note: --trace has no effect without a front end (--vm {vm})");
 
         using var machine = new PcMachine(config, vcpuFactory);
+        using var tierLifetime = executor as IDisposable; // the IL tier's compile thread
         machineRef = machine;
         if (trace is not null) trace.ClockNanoseconds = () => machine.Clock.NowNanoseconds;
         if (trace is not null && frontEnd is not null && frontEnd is not IExitTraceSource)
@@ -136,6 +140,23 @@ public sealed class RunSession
         return (record, status);
     }
 
+    /// <summary>
+    /// The executor under a front end: the IL tier over the interpreter unless --tier interpreter. Normally its
+    /// compile thread installs bodies between blocks (guest-visible behaviour is the same either way); under
+    /// --deterministic it compiles synchronously, so that the IL tier's own counters repeat from run to run as
+    /// well (measured: BackgroundDeterministic still varied regionsCompiled between runs of the gate guests).
+    /// </summary>
+    private IExecutor CreateExecutor(JitVirt.Cpu.Cpu cpu, RunSettings settings)
+    {
+        var interpreter = new Interpreter(cpu);
+        if (settings.Tier == ExecutionTier.Interpreter) return interpreter;
+        return new JitVirt.IlJit.TieredExecutor(cpu, interpreter, settings.JitThreshold ?? JitVirt.IlJit.TieredExecutor.DefaultThreshold)
+        {
+            Chaining = Chaining,
+            Compilation = settings.Deterministic ? JitVirt.IlJit.CompileMode.Synchronous : JitVirt.IlJit.CompileMode.Background,
+        };
+    }
+
     /// <summary>Code regions built so far for the live status: IL regions compiled, or blocks the interpreter decoded.</summary>
     private static long RegionsBuilt(IExecutor? executor) => executor switch
     {
@@ -175,5 +196,6 @@ public sealed class RunSession
         Until = settings.Until,
         Vcpus = settings.Vcpus,
         LogItems = _result.GetValue(_options.DebugItems),
+        Tier = frontEnd is not null && settings.Tier == ExecutionTier.Il ? "il" : "interpreter",
     };
 }

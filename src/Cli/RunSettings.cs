@@ -19,6 +19,12 @@ public sealed record RunSettings
     public string? LogFile { get; init; }
     /// <summary>-smp: the vCPUs asked for (only one is accepted).</summary>
     public int Vcpus { get; init; } = SmpSpec.SupportedCpus;
+    /// <summary>--tier: how a front end's guest code runs.</summary>
+    public ExecutionTier Tier { get; init; } = ExecutionTier.Il;
+    /// <summary>--jit-threshold (null: <see cref="JitVirt.IlJit.TieredExecutor.DefaultThreshold"/>).</summary>
+    public long? JitThreshold { get; init; }
+    /// <summary>--deterministic: IL compilation must not depend on host timing either.</summary>
+    public bool Deterministic { get; init; }
 
     /// <summary>Exit timing (two timestamps per exit) is paid for only when a report will show it.</summary>
     public bool TimeExits => Stats || JsonPath is not null;
@@ -33,6 +39,8 @@ public sealed record RunSettings
         string? until = result.GetValue(options.Until);
         if (until is { Length: 0 }) throw new UsageException("--until needs a non-empty marker");
         string? trace = result.GetValue(options.Trace);
+        long? threshold = result.GetValue(options.JitThreshold);
+        if (threshold is < 0) throw new UsageException("--jit-threshold must be 0 or more");
         return new RunSettings
         {
             Vm = result.GetValue(options.Vm)!,
@@ -44,6 +52,9 @@ public sealed record RunSettings
             LogItems = QemuLogItemList.Parse(result.GetValue(options.DebugItems)),
             LogFile = logFile,
             Vcpus = vcpus,
+            Tier = ExecutionTierNames.Parse(result.GetValue(options.Tier)!),
+            JitThreshold = threshold,
+            Deterministic = result.GetValue(options.Deterministic),
         };
     }
 

@@ -80,6 +80,7 @@ public static class RunJson
         WriteOptional(w, "until", c.Until);
         w.WriteNumber("vcpus", c.Vcpus);
         WriteOptional(w, "logItems", c.LogItems);
+        w.WriteString("tier", c.Tier);
         w.WriteEndObject();
     }
 

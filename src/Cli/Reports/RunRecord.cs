@@ -25,6 +25,8 @@ public sealed record RunConfiguration
     public int Vcpus { get; init; } = 1;
     /// <summary>The -d log items, as given (null: none).</summary>
     public string? LogItems { get; init; }
+    /// <summary>How guest code ran: "il" or "interpreter" under a front end, "interpreter" without one.</summary>
+    public string Tier { get; init; } = "interpreter";
 }
 
 /// <summary>How a run ended.</summary>
