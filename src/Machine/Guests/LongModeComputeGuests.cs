@@ -40,21 +40,10 @@ public static class LongModeComputeGuests
     static void IntegerMix(Assembler a)
     {
         var top = a.CreateLabel();
-        a.mov(rax, 0x9E3779B97F4A7C15);
-        a.mov(rbx, 12345);
-        a.xor(ecx, ecx);
+        ComputeKernels.IntegerSetup(a);
         a.mov(r8d, IntegerIterations);
         a.Label(ref top);
-        a.mov(rdx, rax);
-        a.shl(rdx, 13);
-        a.xor(rax, rdx);
-        a.mov(rdx, rax);
-        a.shr(rdx, 7);
-        a.xor(rax, rdx);
-        a.imul(rbx, rbx, 0x41C6);
-        a.add(rbx, rax);
-        a.lea(rcx, __[rcx + rbx * 2 + 1]);
-        a.sub(rcx, rax);
+        ComputeKernels.IntegerStep(a);
         a.dec(r8d);
         a.jnz(top);
         a.xor(rax, rbx);
@@ -66,7 +55,6 @@ public static class LongModeComputeGuests
     {
         var fill = a.CreateLabel();
         var pass = a.CreateLabel();
-        var copy = a.CreateLabel();
         var sum = a.CreateLabel();
         a.mov(rdi, (long)CopySource);
         a.mov(rax, 0x9E3779B97F4A7C15);
@@ -80,16 +68,7 @@ public static class LongModeComputeGuests
         a.jnz(fill);
         a.mov(r8d, CopyPasses);
         a.Label(ref pass);
-        a.mov(rsi, (long)CopySource);
-        a.mov(rdi, (long)CopyDestination);
-        a.mov(ecx, CopyQwords);
-        a.Label(ref copy);
-        a.mov(rax, __qword_ptr[rsi]);
-        a.mov(__qword_ptr[rdi], rax);
-        a.add(rsi, 8);
-        a.add(rdi, 8);
-        a.dec(ecx);
-        a.jnz(copy);
+        ComputeKernels.CopyQwords(a, CopySource, CopyDestination, CopyQwords);
         a.dec(r8d);
         a.jnz(pass);
         a.mov(rsi, (long)CopyDestination);
@@ -107,32 +86,10 @@ public static class LongModeComputeGuests
     static void Branchy(Assembler a)
     {
         var top = a.CreateLabel();
-        var odd = a.CreateLabel();
-        var join = a.CreateLabel();
-        var small = a.CreateLabel();
-        var next = a.CreateLabel();
-        a.mov(eax, 1);
-        a.xor(ebx, ebx);
-        a.xor(edx, edx);
+        ComputeKernels.BranchySetup(a);
         a.mov(r8d, BranchyIterations);
         a.Label(ref top);
-        a.imul(eax, eax, 1103515245);
-        a.add(eax, 12345);
-        a.test(eax, 0x100);
-        a.jnz(odd);
-        a.add(ebx, 3);
-        a.jmp(join);
-        a.Label(ref odd);
-        a.sub(ebx, 1);
-        a.Label(ref join);
-        a.cmp(ebx, 1000);
-        a.jl(small);
-        a.xor(ebx, ebx);
-        a.inc(edx);
-        a.jmp(next);
-        a.Label(ref small);
-        a.add(edx, 2);
-        a.Label(ref next);
+        ComputeKernels.BranchyStep(a);
         a.dec(r8d);
         a.jnz(top);
         a.shl(rdx, 32);
