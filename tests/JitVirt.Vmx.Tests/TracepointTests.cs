@@ -5,7 +5,8 @@ using JitVirt.Mmu.Shadow;
 using JitVirt.TestGuests;
 using Xunit;
 using static Iced.Intel.AssemblerRegisters;
-using static JitVirt.Vmx.Tests.RecordingTracer;
+using JitVirt.Svm.Tests.Support;
+using static JitVirt.Svm.Tests.Support.RecordingTracer;
 
 namespace JitVirt.Vmx.Tests;
 
