@@ -1,8 +1,5 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using JitVirt.Cpu.Execution;
-using JitVirt.IlJit;
-using JitVirt.Virtualization;
 
 namespace JitVirt.Cli.Gate;
 
