@@ -36,7 +36,7 @@ public sealed class BlockCache
 
     /// <summary>
     /// One tag's jump cache. A flush bumps <see cref="Generation"/> instead of clearing the 96 KiB array:
-    /// VMX without VPID flushes on every VM entry and exit (SDM vol.3C §28.3.3.3), and clearing cost ~2 µs
+    /// VMX without VPID flushes on every VM entry and exit (SDM vol.3C §29.4.3.1), and clearing cost ~2 µs
     /// per exit (decision 0004). The array is really cleared only when the generation wraps.
     /// </summary>
     sealed class JumpTable
