@@ -26,7 +26,8 @@ public sealed class LiveStatus : IDisposable
     private readonly Func<long> _exits;
     private readonly Func<long> _regions;
     private readonly Stopwatch _clock = new();
-    private readonly Timer _timer;
+    private readonly Thread _refresher;
+    private readonly ManualResetEventSlim _stop = new();
     private readonly Lock _gate = new();
     private StatusSample _previous;
     private bool _shown;
@@ -46,7 +47,14 @@ public sealed class LiveStatus : IDisposable
             ColorSystem = ColorSystemSupport.Detect,
             Interactive = InteractionSupport.No,
         });
-        _timer = new Timer(_ => Draw(), null, Timeout.Infinite, Timeout.Infinite);
+        // A thread of its own, not a thread-pool timer: the guest's vCPU and the IL compile thread keep
+        // the pool's threads busy, and a starved pool delayed the timer's callbacks for seconds.
+        _refresher = new Thread(Refresh) { IsBackground = true, Name = "jitvirt status" };
+    }
+
+    private void Refresh()
+    {
+        while (!_stop.Wait(Period)) Draw();
     }
 
     /// <summary>Starts drawing (call when the guest starts running).</summary>
@@ -57,7 +65,7 @@ public sealed class LiveStatus : IDisposable
             _clock.Restart();
             _previous = Sample();
         }
-        _timer.Change(Period, Period);
+        _refresher.Start();
     }
 
     private StatusSample Sample() => new(_vcpu, _instructions(), _exits(), _regions(), _clock.Elapsed);
@@ -115,7 +123,8 @@ public sealed class LiveStatus : IDisposable
 
     public void Dispose()
     {
-        _timer.Dispose();
+        _stop.Set();
+        if (_refresher.IsAlive) _refresher.Join();
         lock (_gate)
         {
             HideLocked();
