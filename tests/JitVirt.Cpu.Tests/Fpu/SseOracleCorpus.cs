@@ -54,7 +54,7 @@ public static class SseOracleCorpus
     }
 
     /// <summary>Builds one case: encodes the instruction and fills registers, MXCSR and scratch memory.</summary>
-    public static SimdOracleCase Build(SimdOracleForm form, OracleLayout layout, Random rng)
+    public static SimdOracleCase Build(SimdOracleForm form, OracleLayout layout, Random rng, bool allowLock = true)
     {
         var state = new OracleState(layout);
         for (int k = 0; k < 16; k++) state.Xmm[k] = SimdOracleValues.RandomXmm(rng);
@@ -75,7 +75,7 @@ public static class SseOracleCorpus
         int disp = rng.Next(8) == 0 ? 16 * rng.Next(0, 250) + rng.Next(1, 16) : 16 * rng.Next(0, 250);
         if (m == Mnemonic.Ldmxcsr) disp = MxcsrImage;
         var ins = SimdInstructionBuilder.Create(form, disp, rng);
-        if (rng.Next(40) == 0) ins.HasLockPrefix = true;
+        if (rng.Next(40) == 0 && allowLock) ins.HasLockPrefix = true;
         var code = SimdInstructionBuilder.Encode(layout.CodeAddress64, ins);
         return new SimdOracleCase(form, code, state, SimdInstructionBuilder.Format(ins));
     }
