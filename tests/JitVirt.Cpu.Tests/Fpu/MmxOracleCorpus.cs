@@ -77,7 +77,7 @@ public static class MmxOracleCorpus
         // MASKMOVQ: 8 bytes at DS:rDI inside the operand area, sometimes misaligned.
         state.Gpr[GprIndex.Rdi] = layout.ScratchAddress + (ulong)(8 * rng.Next(0, In / 8 - 1) + (rng.Next(4) == 0 ? rng.Next(1, 8) : 0));
 
-        int disp = 8 * rng.Next(0, In / 8 - 2) + (rng.Next(8) == 0 ? rng.Next(1, 8) : 0);
+        int disp = SimdInstructionBuilder.Displacement(rng, layout, 8 * rng.Next(0, In / 8 - 2), 8);
         var ins = SimdInstructionBuilder.Create(form, disp, rng);
         if (rng.Next(40) == 0) ins.HasLockPrefix = true;
 

@@ -82,6 +82,19 @@ public static class SimdInstructionBuilder
         return ins;
     }
 
+    /// <summary>
+    /// A memory displacement from RBX (the scratch block): mostly <paramref name="aligned"/> as given,
+    /// one time in eight misaligned by up to <paramref name="alignment"/> - 1 bytes, one in twenty-five
+    /// ending up to 15 bytes before the end of the block (a wider access crosses into the guard page:
+    /// #PF, and nothing may be stored), one in fifty inside the guard page itself.
+    /// </summary>
+    public static int Displacement(Random rng, OracleLayout layout, int aligned, int alignment) => rng.Next(50) switch
+    {
+        0 => layout.ScratchSize + rng.Next(0, 64),
+        1 or 2 => layout.ScratchSize - rng.Next(1, 16),
+        _ => aligned + (rng.Next(8) == 0 ? rng.Next(1, alignment) : 0),
+    };
+
     /// <summary>Encodes <paramref name="instructions"/> one after the other for 64-bit mode at <paramref name="address"/>.</summary>
     public static byte[] Encode(ulong address, params Instruction[] instructions)
     {

@@ -11,7 +11,8 @@ namespace JitVirt.Cpu.Tests.Fpu;
 /// with an MMX operand (<see cref="MmxOracleCorpus"/>) and FXSAVE/FXRSTOR (they dump the x87 pointers).
 /// Each case starts from random XMM registers, GPRs, flags, MXCSR (all rounding modes, DAZ, FTZ,
 /// unmasked exceptions so #XM occurs, sticky flags) and scratch memory; memory operands are
-/// [RBX+disp], mostly 16-byte aligned; MASKMOVDQU stores through RDI/EDI into scratch; one case in
+/// [RBX+disp], mostly 16-byte aligned, sometimes crossing into or lying in the guard page after
+/// the scratch block (#PF with CR2; PREFETCHh must not fault); MASKMOVDQU stores through RDI/EDI into scratch; one case in
 /// forty carries a LOCK prefix (#UD, SDM vol.2 §2.1.1).
 /// </summary>
 public static class SseOracleCorpus
@@ -72,7 +73,7 @@ public static class SseOracleCorpus
         // MASKMOVDQU: 16 bytes at DS:rDI inside scratch, sometimes misaligned.
         state.Gpr[GprIndex.Rdi] = layout.ScratchAddress + (ulong)(16 * rng.Next(0, 250) + (rng.Next(4) == 0 ? rng.Next(1, 16) : 0));
 
-        int disp = rng.Next(8) == 0 ? 16 * rng.Next(0, 250) + rng.Next(1, 16) : 16 * rng.Next(0, 250);
+        int disp = SimdInstructionBuilder.Displacement(rng, layout, 16 * rng.Next(0, 250), 16);
         if (m == Mnemonic.Ldmxcsr) disp = MxcsrImage;
         var ins = SimdInstructionBuilder.Create(form, disp, rng);
         if (rng.Next(40) == 0 && allowLock) ins.HasLockPrefix = true;

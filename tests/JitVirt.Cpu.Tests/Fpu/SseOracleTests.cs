@@ -10,7 +10,7 @@ namespace JitVirt.Cpu.Tests.Fpu;
 /// Every legacy SSE/SSE2 form without an MMX operand (<see cref="SseOracleCorpus"/>), run on the host
 /// CPU and on JitVirt from the same random state. GPRs, RFLAGS, XMM0–15, MXCSR, scratch memory and
 /// the fault (#XM with the MXCSR flags of an unmasked exception, #GP for misaligned operands, #UD for
-/// LOCK) must match exactly. JITVIRT_SSE_CASES sets the cases per form (default 400).
+/// LOCK) must match exactly. JITVIRT_SSE_CASES sets the cases per form (default 300).
 /// </summary>
 [Collection(NativeHostCpuCollection.Name)]
 public sealed class SseOracleTests(ITestOutputHelper output)
@@ -38,7 +38,7 @@ public sealed class SseOracleTests(ITestOutputHelper output)
         if (!NativeExecutor.IsSupported) return;
         using var native = new NativeExecutor();
         using var emu = new JitVirtInstructionExecutor(native.Layout);
-        int perForm = int.TryParse(Environment.GetEnvironmentVariable("JITVIRT_SSE_CASES"), out int n) && n > 0 ? n : 400;
+        int perForm = int.TryParse(Environment.GetEnvironmentVariable("JITVIRT_SSE_CASES"), out int n) && n > 0 ? n : 300;
         var run = SimdOracleRun.Execute(SseOracleCorpus.Cases(native.Layout, perForm), native, emu);
         output.WriteLine(run.Summary);
         foreach (var kv in run.PerForm.OrderByDescending(kv => kv.Value)) output.WriteLine($"  {kv.Key}: {kv.Value}");
