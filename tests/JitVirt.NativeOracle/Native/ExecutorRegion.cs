@@ -54,6 +54,7 @@ internal static class StateBlock
     public const int FarPointer = 152;     // m16:32 used by the compatibility-mode entry: offset 4, selector 2
     public const int HostDs = 160;         // 2
     public const int HostEs = 162;         // 2
+    public const int HostFcw = 164;        // 2: the caller's x87 control word
     public const int Signal = 168;         // 0 = no fault
     public const int TrapNumber = 176;
     public const int ErrorCode = 184;

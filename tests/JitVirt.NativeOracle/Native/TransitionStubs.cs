@@ -6,7 +6,7 @@ namespace JitVirt.NativeOracle.Native;
 /// <summary>
 /// Builds the entry and exit stubs of an executor region. The entry stub is a SysV x86-64 function
 /// <c>void enter(void)</c>: it saves what the ABI says a callee must preserve (RBX, RBP, R12–R15, RSP,
-/// MXCSR control bits; DF clear on return — System V AMD64 psABI §3.2.1 and §3.2.3), loads the guest
+/// MXCSR control bits, x87 control word; empty x87 stack and DF clear on return — System V AMD64 psABI §3.2.1 and §3.2.3), loads the guest
 /// state from the state block and jumps to the code slot. The code slot ends with a jump to the exit
 /// stub, which stores the guest state and returns to the caller. For compatibility mode the entry does
 /// a far jump to the 32-bit user code selector and the slot ends with a far jump back to the 64-bit one
@@ -45,6 +45,7 @@ internal static unsafe class TransitionStubs
         a.push(rbx); a.push(rbp); a.push(r12); a.push(r13); a.push(r14); a.push(r15);
         a.mov(__qword_ptr[state + StateBlock.HostRsp], rsp);
         a.stmxcsr(__dword_ptr[state + StateBlock.HostMxcsr]);
+        a.fnstcw(__word_ptr[state + StateBlock.HostFcw]);
         a.ldmxcsr(__dword_ptr[state + StateBlock.Mxcsr]);
         int visible = compat ? GprIndex.LegacyCount : GprIndex.Count;
         for (int i = 0; i < (compat ? 8 : 16); i++)
@@ -85,6 +86,11 @@ internal static unsafe class TransitionStubs
             a.movdqu(__xmmword_ptr[state + StateBlock.Xmm + (ulong)(16 * i)], Xmms[i]);
         a.stmxcsr(__dword_ptr[state + StateBlock.Mxcsr]);
         a.ldmxcsr(__dword_ptr[state + StateBlock.HostMxcsr]);
+        // The x87 stack must be empty and the control word preserved across a call (psABI §3.2.3,
+        // "the x87 control word is callee-saved"): code under test may leave MMX mode (all tags
+        // valid) or a changed FCW behind, for instance when it faults before its EMMS/FNINIT.
+        a.fninit();
+        a.fldcw(__word_ptr[state + StateBlock.HostFcw]);
         if (compat)
         {
             a.mov(ds, __word_ptr[state + StateBlock.HostDs]);

@@ -36,8 +36,16 @@ static unsafe class FxSave
         if (!Resolve(cpu, i, AccessKind.Write, out ulong linear)) return;
         Span<byte> image = stackalloc byte[Size];
         Build(cpu, image, i.Code == Code.Fxsave64_m512byte);
-        Store(cpu, linear, image);
+        Store(cpu, linear, image[..WrittenBytes(cpu)]);
     }
+
+    /// <summary>
+    /// The bytes FXSAVE writes: the header, the eight register slots and the XMM registers of the
+    /// mode (SDM vol.2A FXSAVE Tables 3-53/3-56). The rest is reserved (after XMM7 or XMM15) or
+    /// available to software (464–511: "the processor does not write" them) and is left as it was,
+    /// as the host oracle shows hardware does for bytes 416–511 in 64-bit mode.
+    /// </summary>
+    static int WrittenBytes(Cpu cpu) => 160 + 16 * (cpu.Is64BitMode ? 16 : 8);
 
     static void Restore(Cpu cpu, in Instruction i)
     {
@@ -85,8 +93,14 @@ static unsafe class FxSave
     /// <summary>Loads the state from an FXSAVE image (MXCSR already validated).</summary>
     public static void Apply(Cpu cpu, ReadOnlySpan<byte> image, bool rexW)
     {
-        cpu.Fcw = BinaryPrimitives.ReadUInt16LittleEndian(image[0..]);
-        cpu.Fsw = BinaryPrimitives.ReadUInt16LittleEndian(image[2..]);
+        // As FLDCW/FLDENV load them: FCW reserved bits 6 (reads 1), 7 and 13–15 (read 0); FSW.ES and
+        // B summarise the unmasked exception flags (SDM vol.1 §8.1.3.1, §8.1.5). The host oracle
+        // shows FXRSTOR does the same.
+        cpu.Fcw = (ushort)((BinaryPrimitives.ReadUInt16LittleEndian(image[0..]) & 0x1F3F) | 0x40);
+        ushort fsw = BinaryPrimitives.ReadUInt16LittleEndian(image[2..]);
+        const ushort errorSummary = 0x0080, busy = 0x8000;
+        bool pending = (fsw & ~cpu.Fcw & 0x3F) != 0;
+        cpu.Fsw = (ushort)(pending ? fsw | errorSummary | busy : fsw & ~(errorSummary | busy));
         cpu.FpuTagValid = image[4];
         cpu.FpuOpcode = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(image[6..]) & 0x7FF);
         if (rexW)

@@ -254,7 +254,9 @@ static unsafe class SimdFloat
         var m = i.Mnemonic;
         bool mmxDst = IsMmx(i.Op0Register);
         bool mmxSrc = i.Op1Kind == OpKind.Register && IsMmx(i.Op1Register);
-        if (mmxDst || m is Mnemonic.Cvtpi2ps or Mnemonic.Cvtpi2pd) { if (!CheckSseWithMmx(cpu)) return; }
+        // Only an MMX register operand makes the x87 transition and its pending-#MF check; CVTPI2PS/
+        // CVTPI2PD from m64 are plain SSE/SSE2 loads (SDM vol.2 CVTPI2PS, Table 22-5 vs. 22-4).
+        if (mmxDst || mmxSrc) { if (!CheckSseWithMmx(cpu)) return; }
         else if (!cpu.CheckSseAvailable()) return;
         if (!TryRead(cpu, i, 1, out var src)) return;
         var env = Env(cpu);
