@@ -123,7 +123,7 @@ split = d.get("timeSplit")
 if split is None:
     print("  no timeSplit in this --json (schema %d): built before the time split" % d["schemaVersion"])
 else:
-    # The vCPU thread's wall time by activity (sampled about every ms, ExecutionActivity) and the guest
+    # The vCPU thread's wall time by activity (sampled every few ms, ExecutionActivity) and the guest
     # instructions charged to each; compilation is measured on its own thread, beside the split.
     print(f"  time split of the vCPU thread ({split['samples']:,} samples over {split['sampledSeconds']:.2f} s):")
     for name, a in split["activities"].items():

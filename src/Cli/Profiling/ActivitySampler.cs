@@ -5,7 +5,7 @@ using JitVirt.Frontend;
 namespace JitVirt.Cli.Profiling;
 
 /// <summary>
-/// Samples what the vCPU's thread is doing (<see cref="JitVirt.Cpu.Cpu.Activity"/>) about once a millisecond on
+/// Samples what the vCPU's thread is doing (<see cref="JitVirt.Cpu.Cpu.Activity"/>) every few milliseconds on
 /// a thread of its own and histograms it: the share of samples in an activity is its share of the wall time
 /// between <see cref="Start"/> and <see cref="Stop"/>. Each sample also notes the guest's 4 KiB code page (linear
 /// RIP) and code mode, so the hottest pages show which guest code the interpreted time belongs to. The vCPU only
@@ -14,8 +14,12 @@ namespace JitVirt.Cli.Profiling;
 /// </summary>
 public sealed class ActivitySampler : IDisposable
 {
-    /// <summary>The nominal period (Thread.Sleep(1): about 1.1 ms on Linux); the figures do not depend on it being exact.</summary>
-    public const int IntervalMilliseconds = 1;
+    /// <summary>
+    /// The nominal period (Thread.Sleep; the figures do not depend on it being exact). Measured with perf on the
+    /// Linux boot: at 1 ms the sampler thread took 3.8 % of the process's CPU samples (mostly the kernel's
+    /// sleep and wake-up); 4 ms still gives over 10,000 samples in a 45 s boot for a quarter of that.
+    /// </summary>
+    public const int IntervalMilliseconds = 4;
 
     private static readonly int ActivityCount = Enum.GetValues<ExecutionActivity>().Length;
 

@@ -3,8 +3,8 @@ namespace JitVirt.Cpu.Execution;
 /// <summary>
 /// What a vCPU's thread is doing, for the time split of <c>--stats</c> and <c>--json</c>. The thread stores the
 /// value into <see cref="Cpu.Activity"/> at each transition (one plain byte store, no clock read: the IL tier
-/// dispatches hundreds of millions of blocks in a Linux boot) and a sampler thread reads it every millisecond or
-/// so; the share of samples is the share of wall time. Values index the sampler's histogram.
+/// dispatches hundreds of millions of blocks in a Linux boot) and a sampler thread reads it every few
+/// milliseconds; the share of samples is the share of wall time. Values index the sampler's histogram.
 /// </summary>
 public enum ExecutionActivity : byte
 {
