@@ -102,7 +102,7 @@ echo "ratio JitVirt/QEMU (median wall time to the marker): $(ratio "$jmed" "$qme
 echo "ratio JitVirt/QEMU (median processor time to the marker): $(ratio "$jcmed" "$qcmed")"
 [ "$failures" -eq 0 ] || echo "failed runs: $failures"
 
-# Where JitVirt's time went, from the last run's --json (the figures the CLI reports; see below).
+# Where JitVirt's time went, from the last run's --json: exits, counters, and the time split (decision 0011).
 last=$(ls "$out"/jitvirt-*.json 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -n "$last" ]; then
   python3 - "$last" <<'PY'
@@ -119,7 +119,23 @@ print(f"  exits: {exits['totalSamples']:,} taking {exit_s:.2f} s ({100 * exit_s 
 for r in exits["rows"][:6]:
     print(f"    {r['name']:<16} {r['samples']:>10,} {r['totalNs'] / 1e9:8.3f} s")
 print(f"  executor counters: " + ", ".join(f"{k}={v:,}" for k, v in counters.items() if k != "guestInstructionsRetired"))
-print("  interpreter / IL compilation / compiled code time: not reported by --json (schema "
-      f"{d['schemaVersion']}); the rest of wall time after exits is guest execution plus devices.")
+split = d.get("timeSplit")
+if split is None:
+    print("  no timeSplit in this --json (schema %d): built before the time split" % d["schemaVersion"])
+else:
+    # The vCPU thread's wall time by activity (sampled every few ms, ExecutionActivity) and the guest
+    # instructions charged to each; compilation is measured on its own thread, beside the split.
+    print(f"  time split of the vCPU thread ({split['samples']:,} samples over {split['sampledSeconds']:.2f} s):")
+    for name, a in split["activities"].items():
+        rate = f"{a['instructions'] / a['seconds'] / 1e6:8.0f} M insns/s" if a["seconds"] > 0 else ""
+        print(f"    {name:<14} {a['seconds']:8.2f} s {a['percent']:6.1f} %  {a['instructions']:>15,} insns {rate}")
+    if split["compileSeconds"] is not None:
+        print(f"    IL compilation {split['compileSeconds']:8.2f} s on the {split['compileThread']} thread")
+    print("  hottest guest code pages (samples; compiled/interpreted/dispatch share):")
+    for p in split["hotPages"][:8]:
+        n = p["samples"]
+        share = lambda k: 100 * p.get(k, 0) / n
+        print(f"    {p['page']:>18} {p['mode']:<6} {n:8,} {100 * n / split['samples']:5.1f} %  "
+              f"compiled {share('compiledCode'):5.1f} % interpreted {share('interpreter'):5.1f} % dispatch {share('dispatch'):5.1f} %")
 PY
 fi

@@ -87,6 +87,7 @@ public static class JitVirtCli
         {
             stderr.Write(PerfKvmStatReport.Format(record.Exits));
             stderr.Write(CounterReport.Format(record.Counters));
+            if (record.TimeSplit is { } split) stderr.Write(TimeSplitReport.Format(split));
         }
         if (settings.JsonPath is { } json) RunJson.WriteAtomically(json, record);
         return status;

@@ -16,7 +16,10 @@ namespace JitVirt.Cli;
 /// </summary>
 public static class RunCounters
 {
-    public static IReadOnlyList<RunCounter> Collect(PcMachine machine, RunResult result, IExecutor? executor, IFrontEnd? frontEnd)
+    /// <param name="tierInterpreter">The interpreter the executor runs blocks from (the IL tier's too), or null for the machine's own.</param>
+    /// <param name="codeFrameWrites">Code-frame invalidations seen (Cpu.CodeFrameInvalidated: a write to a frame holding decoded code).</param>
+    public static IReadOnlyList<RunCounter> Collect(PcMachine machine, RunResult result, IExecutor? executor, IFrontEnd? frontEnd,
+        Interpreter? tierInterpreter = null, long codeFrameWrites = 0)
     {
         var list = new List<RunCounter> { new("guestInstructionsRetired", "guest instructions retired", result.InstructionsRetired) };
         switch (executor ?? (machine.Vcpu as InterpreterVcpu)?.Interpreter)
@@ -31,12 +34,18 @@ public static class RunCounters
                 list.Add(new("compilesDiscarded", "compiled regions discarded before install", tiered.CompilesDiscarded));
                 list.Add(new("regionsEvicted", "compiled regions evicted (LRU)", tiered.BodiesEvicted));
                 list.Add(new("framesDemoted", "code frames demoted to interpreter-only", tiered.DemotedFrames));
+                if (tierInterpreter is not null)
+                {
+                    list.Add(new("blocksDecoded", "blocks decoded", tierInterpreter.Blocks.BlocksDecoded));
+                    list.Add(new("blocksInvalidated", "blocks invalidated", tierInterpreter.Blocks.BlocksInvalidated));
+                }
                 break;
             case Interpreter interpreter:
                 list.Add(new("blocksDecoded", "blocks decoded", interpreter.Blocks.BlocksDecoded));
                 list.Add(new("blocksInvalidated", "blocks invalidated", interpreter.Blocks.BlocksInvalidated));
                 break;
         }
+        list.Add(new("codeFrameWrites", "writes that invalidated a code frame", codeFrameWrites));
         if (machine.Cpu.Translator is GuestPageWalker walker)
         {
             list.Add(new("guestPageWalks", "guest page walks", walker.Walks));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using JitVirt.Cli.Logging;
+using JitVirt.Cli.Profiling;
 using JitVirt.Cli.Reports;
 using JitVirt.Cli.Status;
 using JitVirt.Cli.Trace;
@@ -23,6 +24,7 @@ public sealed class RunSession
     private readonly Stream _stdout;
     private readonly TextWriter _stderr;
     private readonly FrontEndCatalog _catalog;
+    private Interpreter? _interpreter; // the one under the IL tier too, for its block counters
 
     public RunSession(ParseResult result, RunOptions options, string[] arguments, Stream stdout, TextWriter stderr, FrontEndCatalog catalog)
     {
@@ -96,6 +98,8 @@ public sealed class RunSession
             _stderr.WriteLine($"jitvirt: note: --trace has no effect without a front end (--vm {vm})");
 
         using var machine = new PcMachine(config, vcpuFactory);
+        long codeFrameWrites = 0;
+        machine.Cpu.CodeFrameInvalidated += _ => codeFrameWrites++;
         using var tierLifetime = executor as IDisposable; // the IL tier's compile thread
         machineRef = machine;
         if (trace is not null) trace.ClockNanoseconds = () => machine.Clock.NowNanoseconds;
@@ -107,8 +111,11 @@ public sealed class RunSession
 
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        using var sampler = settings.TimeExits ? new ActivitySampler(machine.Cpu) : null; // --stats/--json: the time split
         liveStatus?.Start();
+        sampler?.Start();
         var outcome = machine.Run(stop.Token, launch.Timeout);
+        var histogram = sampler?.Stop();
         liveStatus?.Dispose();
         process.Refresh();
         var cpuTime = process.TotalProcessorTime - cpuBefore;
@@ -133,7 +140,8 @@ public sealed class RunSession
             WallSeconds = outcome.WallTime.TotalSeconds,
             CpuSeconds = cpuTime.TotalSeconds,
             Exits = frontEnd?.Exits.Snapshot().ToArray() ?? [],
-            Counters = RunCounters.Collect(machine, outcome, executor, frontEnd),
+            Counters = RunCounters.Collect(machine, outcome, executor, frontEnd, _interpreter, codeFrameWrites),
+            TimeSplit = histogram is null ? null : SplitOf(histogram, executor),
         };
         log.RunEnded(machine, outcome);
         Outcome = outcome;
@@ -149,6 +157,7 @@ public sealed class RunSession
     private IExecutor CreateExecutor(JitVirt.Cpu.Cpu cpu, RunSettings settings)
     {
         var interpreter = new Interpreter(cpu);
+        _interpreter = interpreter;
         if (settings.Tier == ExecutionTier.Interpreter) return interpreter;
         return new JitVirt.IlJit.TieredExecutor(cpu, interpreter, settings.JitThreshold ?? JitVirt.IlJit.TieredExecutor.DefaultThreshold)
         {
@@ -156,6 +165,11 @@ public sealed class RunSession
             Compilation = settings.Deterministic ? JitVirt.IlJit.CompileMode.Synchronous : JitVirt.IlJit.CompileMode.Background,
         };
     }
+
+    /// <summary>The sampled split, with the IL tier's measured compile time and the thread it was spent on.</summary>
+    private static TimeSplit SplitOf(ActivityHistogram histogram, IExecutor? executor) => executor is JitVirt.IlJit.TieredExecutor tiered
+        ? TimeSplit.From(histogram, tiered.CompileTime.TotalSeconds, tiered.Compilation == JitVirt.IlJit.CompileMode.Synchronous ? "vcpu" : "background")
+        : TimeSplit.From(histogram, null, null);
 
     /// <summary>Code regions built so far for the live status: IL regions compiled, or blocks the interpreter decoded.</summary>
     private static long RegionsBuilt(IExecutor? executor) => executor switch

@@ -111,6 +111,7 @@ public sealed unsafe class TieredExecutor : IExecutor, IDisposable
         long budgetEnd = cpu.InstructionsRetired + maxInstructions;
         while (cpu.InstructionsRetired < budgetEnd)
         {
+            cpu.Activity = ExecutionActivity.Dispatch; // the time split's markers (ExecutionActivity): one byte store each
             if (cpu.Pending != 0 || cpu.Halted || (cpu.RflagsStatic & Rflags.TF) != 0)
             {
                 _chain.Last = null;
@@ -131,6 +132,7 @@ public sealed unsafe class TieredExecutor : IExecutor, IDisposable
                 cpu.CodeDelta = cpu.Rip - block.DecodeRip;
                 block.ExecutionCount++;
                 CompiledBlockRuns++;
+                cpu.Activity = ExecutionActivity.CompiledCode;
                 compiled.Body(cpu, compiled.Insns, budgetEnd, compiled);
             }
             else
@@ -138,6 +140,7 @@ public sealed unsafe class TieredExecutor : IExecutor, IDisposable
                 _chain.Last = null;
                 cpu.CodeDelta = cpu.Rip - block.DecodeRip;
                 block.ExecutionCount++;
+                cpu.Activity = ExecutionActivity.Interpreter;
                 RunInterpreted(block, 0, budgetEnd);
             }
         }

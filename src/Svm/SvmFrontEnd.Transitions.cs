@@ -21,11 +21,19 @@ public sealed partial class SvmFrontEnd
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     bool ExitAndHandle(int exitCode, ulong exitInfo1, ulong exitInfo2, ulong rip)
     {
+        var activity = _cpu.Activity; // the time split (ExecutionActivity): the exit, then back to what ran
+        _cpu.Activity = ExecutionActivity.ExitHandling;
         long start = Exits.Start();
         VmExit(exitCode, exitInfo1, exitInfo2, rip);
         bool resume = SvmExitHandlers.Dispatch(this, exitCode);
         Exits.Record(exitCode, start);
-        if (resume) return ResumeInPlace();
+        bool inGuest = resume ? ResumeInPlace() : ToUserspace();
+        _cpu.Activity = activity;
+        return inGuest;
+    }
+
+    bool ToUserspace()
+    {
         GoToUserspace(_toUserspace ?? StopReason.ExitRequested);
         return false;
     }

@@ -157,6 +157,14 @@ public sealed partial class VmxFrontEnd : IFrontEnd, IInterceptController, IVmxH
     /// <summary>The VM exit arrived (HOST_RIP): dispatch by basic exit reason; resume unless the handler went to the machine.</summary>
     void IVmxHost.OnVmExit()
     {
+        var activity = _cpu.Activity; // the time split (ExecutionActivity): the exit, then back to what ran
+        _cpu.Activity = ExecutionActivity.ExitHandling;
+        HandleExit();
+        _cpu.Activity = activity;
+    }
+
+    void HandleExit()
+    {
         long start = Exits.Start();
         int reason = (ushort)Read(VmcsField.ExitReason);
         if (ExitObserved is { } observe) observe(VmxExitRecord.Capture(this));

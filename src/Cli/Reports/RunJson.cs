@@ -1,16 +1,17 @@
 using System.Text.Json;
+using JitVirt.Cli.Profiling;
 using JitVirt.Virtualization;
 
 namespace JitVirt.Cli.Reports;
 
 /// <summary>
 /// The <c>--json FILE</c> document: one object per run with the configuration, the outcome, wall and CPU
-/// time, the exit table (perf kvm stat's figures, in nanoseconds) and every counter of <c>--stats</c>.
+/// time, the exit table (perf kvm stat's figures, in nanoseconds), every counter of <c>--stats</c> and the time split.
 /// Written to a temporary file in the same directory and renamed over FILE, so a reader never sees half a document.
 /// </summary>
 public static class RunJson
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2; // 2: timeSplit
 
     public static void WriteAtomically(string path, RunRecord record)
     {
@@ -51,6 +52,43 @@ public static class RunJson
             w.WriteString("label", c.Label);
             w.WriteNumber("value", c.Value);
             if (c.Unit.Length != 0) w.WriteString("unit", c.Unit);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (record.TimeSplit is { } split) WriteTimeSplit(w, split);
+        w.WriteEndObject();
+    }
+
+    /// <summary>"timeSplit": the sampled wall time, one object per activity (samples, seconds, percent, instructions), the compile time, the hottest pages.</summary>
+    private static void WriteTimeSplit(Utf8JsonWriter w, TimeSplit split)
+    {
+        w.WriteStartObject("timeSplit");
+        w.WriteNumber("sampledSeconds", split.SampledSeconds);
+        w.WriteNumber("samples", split.Samples);
+        w.WriteNumber("intervalMs", ActivitySampler.IntervalMilliseconds);
+        w.WriteStartObject("activities");
+        foreach (var a in split.Activities)
+        {
+            w.WriteStartObject(a.Key);
+            w.WriteNumber("samples", a.Samples);
+            w.WriteNumber("seconds", a.Seconds);
+            w.WriteNumber("percent", a.Percent);
+            w.WriteNumber("instructions", a.Instructions);
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        if (split.CompileSeconds is { } compile) w.WriteNumber("compileSeconds", compile); else w.WriteNull("compileSeconds");
+        WriteOptional(w, "compileThread", split.CompileThread);
+        w.WriteStartArray("hotPages");
+        foreach (var p in split.HotPages)
+        {
+            w.WriteStartObject();
+            w.WriteString("page", $"0x{p.Page:x}");
+            w.WriteString("mode", p.Mode.ToString());
+            w.WriteNumber("samples", p.Total);
+            w.WriteNumber("instructions", p.Instructions);
+            foreach (var a in split.Activities)
+                if (p.Samples[(int)a.Activity] != 0) w.WriteNumber(a.Key, p.Samples[(int)a.Activity]);
             w.WriteEndObject();
         }
         w.WriteEndArray();

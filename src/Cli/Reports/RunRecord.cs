@@ -55,4 +55,6 @@ public sealed record RunRecord
     public double CpuSeconds { get; init; }
     public IReadOnlyList<ExitRecord> Exits { get; init; } = [];
     public IReadOnlyList<RunCounter> Counters { get; init; } = [];
+    /// <summary>Where the vCPU thread's wall time went (sampled), and the compile time; null when not measured.</summary>
+    public JitVirt.Cli.Profiling.TimeSplit? TimeSplit { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using JitVirt.Cpu;
+using JitVirt.Cpu.Execution;
 
 namespace JitVirt.Machine.Pc;
 
@@ -63,7 +64,9 @@ public sealed partial class PcMachine
             // priority request behind: have the processor look at its interrupt inputs before the slice.
             Cpu.Pending |= PendingEvent.InterruptCheck;
 
+            Cpu.Activity = ExecutionActivity.Interpreter; // the executor refines it (ExecutionActivity)
             var exit = Vcpu.Run(SliceBudget(now));
+            Cpu.Activity = ExecutionActivity.Machine;
 
             if (_stop != MachineStop.None)
             {
@@ -85,7 +88,10 @@ public sealed partial class PcMachine
                     Reboot(tripleFault: true);
                     break;
                 case VcpuExit.Halted:
-                    if (!WaitWhileHalted(cancellationToken, timeoutTicks, wall)) return RunOutcome.Halted;
+                    Cpu.Activity = ExecutionActivity.Idle;
+                    bool woken = WaitWhileHalted(cancellationToken, timeoutTicks, wall);
+                    Cpu.Activity = ExecutionActivity.Machine;
+                    if (!woken) return RunOutcome.Halted;
                     break;
             }
         }
