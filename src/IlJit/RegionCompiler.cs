@@ -62,6 +62,7 @@ public static unsafe class RegionCompiler
         LocalBuilder _delta = null!, _ipMask = null!, _result = null!;
         Label _tail;
         EmitContext _ctx = null!;
+        readonly InstructionInfoFactory _info = new();
         readonly InlineEmitter _inline;
 
         public Emission(Region region)
@@ -165,6 +166,7 @@ public static unsafe class RegionCompiler
             int n = insns.Length;
             var flagsDead = FlagLiveness.DeadFlagWrites(kinds);
             _il.MarkLabel(_entry[j]);
+            _regs.MarkAllDirty(); // reached from the entry and from edges
             bool ripStale = true; // RIP is written at exits and before helpers only (every member, the head too, can be reached by an edge)
             int unsynced = 0; // instructions completed but not yet added to InstructionsRetired
             int body = _inlineJump[j] ? n - 1 : n;
@@ -187,7 +189,7 @@ public static unsafe class RegionCompiler
                 _ctx.EmitPendingExit(k);
                 _ctx.EmitRipFromNextRip();
                 unsynced = 1;
-                if (k + 1 < n || HasInternalSuccessor(j)) _regs.EmitLoadAll();
+                if (k + 1 < n || HasInternalSuccessor(j)) _regs.EmitLoad(WrittenBy(insns[k], handlers[k]));
             }
             bool helperLast = kinds[n - 1] == InlineForms.Kind.None && !_inlineJump[j];
             bool helperInBlock = Array.IndexOf(kinds[..body], InlineForms.Kind.None) >= 0;
@@ -240,6 +242,28 @@ public static unsafe class RegionCompiler
             EmitEdge(j, successors[0], unsynced, clearShadow: false, checkTf: helperInBlock, lastIndex: n);
         }
 
+        /// <summary>
+        /// GPRs (bit n: GPR n) a helper may write, so they are loaded again after it: those Iced
+        /// lists as written or conditionally written for the instruction (implicit ones included:
+        /// RSP of PUSH, RDX:RAX of MUL, RCX/RSI/RDI of string instructions). Every GPR after an
+        /// exit stub (a front end may load a whole guest state there) and after a control
+        /// transfer other than the interpreter's JMP rel / Jcc rel (far transfers and task
+        /// switches load registers); none after those two, which only set NextRip.
+        /// </summary>
+        int WrittenBy(in Instruction insn, nint handler)
+        {
+            if (handler == JccHandler || handler == JmpHandler) return 0;
+            if (InterceptStubs.IsStub(handler) || insn.IsInvalid || insn.FlowControl != Iced.Intel.FlowControl.Next) return _regs.Declared;
+            int mask = 0;
+            foreach (var used in _info.GetInfo(insn).GetUsedRegisters())
+            {
+                if (used.Access is not (OpAccess.Write or OpAccess.CondWrite or OpAccess.ReadWrite or OpAccess.ReadCondWrite)) continue;
+                int n = RegisterLocals.GprNumber(used.Register);
+                if (n >= 0) mask |= 1 << n;
+            }
+            return mask;
+        }
+
         bool HasInternalSuccessor(int j) => Array.Exists(_region.Successors[j], e => e.Target >= 0);
 
         /// <summary>
@@ -248,6 +272,7 @@ public static unsafe class RegionCompiler
         /// </summary>
         void EmitEdge(int from, Region.Edge edge, int unsynced, bool clearShadow, bool checkTf, int lastIndex)
         {
+            int dirty = _regs.Dirty; // the state every path out of this edge starts from
             _ctx.EmitRetire(unsynced);
             if (clearShadow) _ctx.EmitClearInterruptShadow();
             if (edge.Target >= 0)
@@ -280,6 +305,7 @@ public static unsafe class RegionCompiler
             _ctx.EmitSetRip(Members.NextRip, edge.Ip);
             _ctx.EmitSetRip(Members.Rip, edge.Ip);
             EmitLeave(lastIndex);
+            _regs.Dirty = dirty;
         }
 
         /// <summary>result ← completed; go to the chain tail.</summary>
