@@ -17,7 +17,7 @@ public class IlTierRegionCompileCostBenchmarks
 {
     const int BlockInstructions = 8;
 
-    [Params(16, 64, 256)]
+    [Params(16, 64, 128, 256)]
     public int Instructions { get; set; }
 
     BareMetal _machine = null!;
