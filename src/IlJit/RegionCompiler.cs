@@ -29,8 +29,9 @@ namespace JitVirt.IlJit;
 /// Otherwise the body writes its registers back and leaves through the chain tail
 /// (<see cref="ChainEmitter"/>). Registers stay in locals across internal edges. A block-ending
 /// JMP rel or Jcc rel whose targets are all on the region's page (so they cannot #GP) is inlined:
-/// the condition comes from the lazy flag record through the interpreter's own evaluator
-/// (Cpu.EvaluateCondition) and the edge is an IL branch.
+/// the condition comes from the operands of the inline instruction before it where that is plain
+/// (<see cref="FusedCondition"/>), else from the lazy flag record through the interpreter's own
+/// evaluator (Cpu.EvaluateCondition), and the edge is an IL branch.
 /// Flag records that a later inline instruction replaces before anything reads them are not
 /// written (<see cref="FlagLiveness"/>).
 /// The caller guarantees that the remaining budget covers the head block and that nothing was
@@ -209,9 +210,13 @@ public static unsafe class RegionCompiler
                 }
                 var fallThrough = Array.Find(successors, e => e.Ip == nextIp);
                 var notTaken = _il.DefineLabel();
-                _il.Emit(OpCodes.Ldarg_0);
-                _il.Emit(OpCodes.Ldc_I4, (int)jump.ConditionCode - 1);
-                _il.Emit(OpCodes.Call, Members.EvaluateCondition);
+                if (n < 2 || kinds[n - 2] == InlineForms.Kind.None
+                    || !FusedCondition.TryEmit(_il, _regs, insns[n - 2], kinds[n - 2], jump.ConditionCode))
+                {
+                    _il.Emit(OpCodes.Ldarg_0);
+                    _il.Emit(OpCodes.Ldc_I4, (int)jump.ConditionCode - 1);
+                    _il.Emit(OpCodes.Call, Members.EvaluateCondition);
+                }
                 _il.Emit(OpCodes.Brfalse, notTaken);
                 EmitEdge(j, taken, unsynced, clearShadow: false, checkTf: helperInBlock, lastIndex: n);
                 _il.MarkLabel(notTaken);
