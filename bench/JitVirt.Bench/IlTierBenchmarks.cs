@@ -8,9 +8,10 @@ namespace JitVirt.Bench;
 /// <summary>
 /// The IL tier (synchronous <see cref="TieredExecutor"/>, blocks compiled on first entry) on the
 /// same three guest loops as <see cref="InterpreterBenchmarks"/>: time per guest instruction once
-/// every block is compiled, with block chaining off (every block returns to the dispatcher) and on
-/// (blocks on one page transfer to each other directly), so the ratio to the interpreter is read
-/// from the two tables of one run.
+/// every block is compiled, with chaining off (every body returns to the dispatcher) and on (bodies
+/// on one page transfer to each other directly), and with single blocks (<see cref="MaxRegionInstructions"/>
+/// 1, the tier before regions) or regions (a hot block and the blocks it reaches on its page, one
+/// body), so the ratio to the interpreter is read from the two tables of one run.
 /// </summary>
 [MemoryDiagnoser]
 public class IlTierBenchmarks
@@ -19,6 +20,9 @@ public class IlTierBenchmarks
 
     [Params(false, true)]
     public bool Chaining { get; set; }
+
+    [Params(1, TieredExecutor.DefaultMaxRegionInstructions)]
+    public int MaxRegionInstructions { get; set; }
 
     (BareMetal Machine, TieredExecutor Tier)[] _guests = null!;
 
@@ -29,7 +33,7 @@ public class IlTierBenchmarks
             .Select(program =>
             {
                 var m = new BareMetal(program);
-                var tier = new TieredExecutor(m.Cpu, m.Interpreter, threshold: 0) { Chaining = Chaining };
+                var tier = new TieredExecutor(m.Cpu, m.Interpreter, threshold: 0) { Chaining = Chaining, MaxRegionInstructions = MaxRegionInstructions };
                 var stop = tier.Run(100_000); // warm: decode and compile every block
                 if (stop != StopReason.BudgetExhausted || tier.BlocksCompiled == 0)
                     throw new InvalidOperationException($"guest did not run compiled ({stop}, {tier.BlocksCompiled} blocks)");

@@ -43,6 +43,9 @@ public sealed class RunSession
     /// <summary>Block chaining in the IL tier; off only where a test or the regression gate proves a regression is caught.</summary>
     public bool Chaining { get; init; } = true;
 
+    /// <summary>The IL tier's region cap (TieredExecutor.MaxRegionInstructions); 1 compiles single blocks, as before regions.</summary>
+    public int MaxRegionInstructions { get; init; } = JitVirt.IlJit.TieredExecutor.DefaultMaxRegionInstructions;
+
     /// <summary>stdout and stderr are a terminal: show a live status line (never with --trace, whose lines share stderr).</summary>
     public bool Interactive { get; init; }
 
@@ -162,6 +165,7 @@ public sealed class RunSession
         return new JitVirt.IlJit.TieredExecutor(cpu, interpreter, settings.JitThreshold ?? JitVirt.IlJit.TieredExecutor.DefaultThreshold)
         {
             Chaining = Chaining,
+            MaxRegionInstructions = MaxRegionInstructions,
             Compilation = settings.Deterministic ? JitVirt.IlJit.CompileMode.Synchronous : JitVirt.IlJit.CompileMode.Background,
         };
     }

@@ -8,16 +8,16 @@ namespace JitVirt.IlJit;
 readonly record struct CompileResult(DecodedBlock Block, CompiledBlock? Body, ExceptionDispatchInfo? Error);
 
 /// <summary>
-/// One executor's compile thread: takes blocks from a request queue, compiles them, and hands the
+/// One executor's compile thread: takes regions from a request queue, compiles them, and hands the
 /// bodies back through a finished queue the guest's thread drains at block boundaries
 /// (<see cref="TieredExecutor"/>), so a body never appears in the middle of a block. The thread
 /// reads only what does not change once a block is decoded (its instructions and handlers) and
-/// the block's IsValid flag, where a stale read only wastes a compile: the guest's thread checks
+/// the blocks' IsValid flags, where a stale read only wastes a compile: the guest's thread checks
 /// again before it installs.
 /// </summary>
 sealed class BackgroundCompiler : IDisposable
 {
-    readonly BlockingCollection<DecodedBlock> _requests = new(new ConcurrentQueue<DecodedBlock>());
+    readonly BlockingCollection<Region> _requests = new(new ConcurrentQueue<Region>());
     readonly ConcurrentQueue<CompileResult> _finished = new();
     readonly CompileStatistics _statistics;
     readonly ChainState _state;
@@ -33,10 +33,11 @@ sealed class BackgroundCompiler : IDisposable
         _thread.Start();
     }
 
-    public void Request(DecodedBlock block)
+    /// <summary>Queues the region headed by a hot block (formed on the guest's thread).</summary>
+    public void Request(Region region)
     {
         lock (_gate) _outstanding++;
-        _requests.Add(block);
+        _requests.Add(region);
     }
 
     /// <summary>True when at least one result waits to be taken (a cheap test for the dispatcher).</summary>
@@ -53,12 +54,13 @@ sealed class BackgroundCompiler : IDisposable
 
     void CompileLoop()
     {
-        foreach (var block in _requests.GetConsumingEnumerable())
+        foreach (var region in _requests.GetConsumingEnumerable())
         {
+            var block = region.Head;
             CompileResult result;
             try
             {
-                result = new(block, block.IsValid ? _statistics.Compile(block, _state) : null, null);
+                result = new(block, region.IsValid ? _statistics.Compile(region, _state) : null, null);
             }
             catch (Exception e)
             {

@@ -1,20 +1,21 @@
-using System.Reflection;
 using System.Reflection.Emit;
 using JitVirt.Cpu.State;
 
 namespace JitVirt.IlJit;
 
 /// <summary>
-/// The end of a chainable body: for each of the block's two slots, if it is linked, RIP is the
-/// slot's RIP, nothing is pending (faults, interrupts, mode changes: cpu.Pending), TF is clear (the
-/// dispatcher single-steps) and the rest of the budget covers the successor's whole length, set
-/// CodeDelta and <c>tail. callvirt</c> the successor's body: a loop of chained blocks runs without
-/// returning to the dispatcher and stops at the same budget as the interpreter. Otherwise record
-/// this block as the last one run (the dispatcher links from it) and return the block length.
+/// The end of a chainable body, shared by all its exits (RIP, registers and the retired count are
+/// already written back when they branch here): for each of the body's slots, if it is linked,
+/// RIP is the slot's RIP, nothing is pending (faults, interrupts, mode changes: cpu.Pending), TF is
+/// clear (the dispatcher single-steps) and the rest of the budget covers the successor's head
+/// block, set CodeDelta and <c>tail. callvirt</c> the successor's body: a loop of chained bodies
+/// runs without returning to the dispatcher and stops at the same budget as the interpreter.
+/// Otherwise record this body as the last one run (the dispatcher links from it) and return
+/// <c>result</c> (the instructions of the last block completed).
 /// </summary>
 static class ChainEmitter
 {
-    public static void EmitTail(ILGenerator il, int length)
+    public static void EmitTail(ILGenerator il, int slots, LocalBuilder result)
     {
         var slot = il.DeclareLocal(typeof(ChainSlot));
         var target = il.DeclareLocal(typeof(CompiledBlock));
@@ -28,23 +29,24 @@ static class ChainEmitter
         il.Emit(OpCodes.Ldc_I8, (long)Rflags.TF);
         il.Emit(OpCodes.And);
         il.Emit(OpCodes.Brtrue, done);
-        EmitTrySlot(il, Members.BlockFirst, slot, target);
-        EmitTrySlot(il, Members.BlockSecond, slot, target);
+        for (int k = 0; k < slots; k++) EmitTrySlot(il, k, slot, target);
         il.MarkLabel(done);
         // self.State.Last = self
         il.Emit(OpCodes.Ldarg_3);
         il.Emit(OpCodes.Ldfld, Members.BlockState);
         il.Emit(OpCodes.Ldarg_3);
         il.Emit(OpCodes.Stfld, Members.StateLast);
-        il.Emit(OpCodes.Ldc_I4, length);
+        il.Emit(OpCodes.Ldloc, result);
         il.Emit(OpCodes.Ret);
     }
 
-    static void EmitTrySlot(ILGenerator il, FieldInfo slotField, LocalBuilder slot, LocalBuilder target)
+    static void EmitTrySlot(ILGenerator il, int index, LocalBuilder slot, LocalBuilder target)
     {
         var skip = il.DefineLabel();
         il.Emit(OpCodes.Ldarg_3);
-        il.Emit(OpCodes.Ldfld, slotField);
+        il.Emit(OpCodes.Ldfld, Members.BlockSlots);
+        il.Emit(OpCodes.Ldc_I4, index);
+        il.Emit(OpCodes.Ldelem_Ref);
         il.Emit(OpCodes.Stloc, slot);
         il.Emit(OpCodes.Ldloc, slot);
         il.Emit(OpCodes.Ldfld, Members.SlotTarget);

@@ -15,11 +15,11 @@ public sealed class CompileStatistics
     public long IlBytes => Interlocked.Read(ref _ilBytes);
     public TimeSpan Time => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ticks));
 
-    /// <summary>Compiles <paramref name="block"/> and records what it cost.</summary>
-    public CompiledBlock Compile(JitVirt.Frontend.DecodedBlock block, ChainState state)
+    /// <summary>Compiles <paramref name="region"/> and records what it cost.</summary>
+    public CompiledBlock Compile(Region region, ChainState state)
     {
         long start = Stopwatch.GetTimestamp();
-        var compiled = BlockCompiler.Compile(block, state);
+        var compiled = RegionCompiler.Compile(region, state);
         Interlocked.Add(ref _ticks, Stopwatch.GetTimestamp() - start);
         Interlocked.Add(ref _ilBytes, compiled.IlBytes);
         Interlocked.Increment(ref _compiled);

@@ -4,26 +4,45 @@ using JitVirt.Frontend;
 namespace JitVirt.IlJit;
 
 /// <summary>
-/// A decoded block's compiled code with its chaining state: two outgoing <see cref="ChainSlot"/>s
-/// (a block has at most two static successors, the taken and the fall-through path; a slot is
-/// matched by RIP, so an indirect exit caches its last target the same way) and the list of slots in
-/// other blocks that lead here, so invalidating this block unlinks every transfer into it.
+/// A region's compiled code (<see cref="IlJit.Region"/>; one block is a region of one), keyed by
+/// its head <see cref="Block"/>, with its chaining state: outgoing <see cref="ChainSlot"/>s (two
+/// for a block, the taken and the fall-through path; a region gets one per static exit, up to
+/// <see cref="MaxSlots"/>; a slot is matched by RIP, so an indirect exit caches its last target
+/// the same way) and the list of slots in other bodies that lead here, so invalidating the head
+/// unlinks every transfer into it.
 /// </summary>
 public sealed class CompiledBlock
 {
-    public CompiledBlock(DecodedBlock block, CompiledBody body, ChainState state, int ilBytes)
+    /// <summary>Slots a region body has at most (one per distinct static exit target; indirect exits share them).</summary>
+    public const int MaxSlots = 4;
+
+    public CompiledBlock(Region region, Instruction[] insns, int slots, CompiledBody body, ChainState state, int ilBytes)
     {
-        Block = block;
+        Region = region;
+        Block = region.Head;
         Body = body;
-        Insns = block.Instructions;
+        Insns = insns;
         State = state;
         IlBytes = ilBytes;
+        Slots = new ChainSlot[Math.Clamp(slots, 2, MaxSlots)];
+        for (int k = 0; k < Slots.Length; k++) Slots[k] = new ChainSlot();
     }
 
+    /// <summary>The head block: the region's key and its only entry.</summary>
     public DecodedBlock Block { get; }
+
+    public Region Region { get; }
     public readonly CompiledBody Body;
+
+    /// <summary>Every member's instructions, the head's first (the helpers' <c>in Instruction</c> arguments).</summary>
     public readonly Instruction[] Insns;
-    public readonly ChainSlot First = new(), Second = new();
+
+    /// <summary>Instructions of the head block: what the remaining budget must cover to enter the body.</summary>
+    public int EntryLength => Block.Instructions.Length;
+
+    public readonly ChainSlot[] Slots;
+    public ChainSlot First => Slots[0];
+    public ChainSlot Second => Slots[1];
     public readonly List<ChainSlot> Incoming = new();
 
     /// <summary>Size of the body's IL in bytes (what the .NET JIT compiled).</summary>
@@ -38,11 +57,10 @@ public sealed class CompiledBlock
     /// <summary>Runs the body (and whatever it chains to) within <paramref name="budgetEnd"/>.</summary>
     public int Run(JitVirt.Cpu.Cpu cpu, long budgetEnd) => Body(cpu, Insns, budgetEnd, this);
 
-    /// <summary>Unlinks both exits (this block's successors are no longer reached from here).</summary>
+    /// <summary>Unlinks every exit (the region's successors are no longer reached from here).</summary>
     public void UnlinkExits()
     {
-        First.Unlink();
-        Second.Unlink();
+        foreach (var slot in Slots) slot.Unlink();
     }
 }
 

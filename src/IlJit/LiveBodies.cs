@@ -51,7 +51,7 @@ sealed class LiveBodies
         foreach (var slot in compiled.Incoming)
             if (ReferenceEquals(slot.Target, compiled)) slot.Unlink();
         compiled.Incoming.Clear();
-        foreach (var slot in (ReadOnlySpan<ChainSlot>)[compiled.First, compiled.Second])
+        foreach (var slot in compiled.Slots)
         {
             slot.Target?.Incoming.Remove(slot);
             slot.Unlink();

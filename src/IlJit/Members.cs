@@ -16,12 +16,12 @@ static class Members
     public static readonly FieldInfo InterruptShadow = Field(nameof(CpuT.InterruptShadow));
     public static readonly FieldInfo InstructionsRetired = Field(nameof(CpuT.InstructionsRetired));
     public static readonly FieldInfo RflagsStatic = Field(nameof(CpuT.RflagsStatic));
+    public static readonly MethodInfo EvaluateCondition = typeof(CpuT).GetMethod(nameof(CpuT.EvaluateCondition))!;
     public static readonly MethodInfo GetIpMask = typeof(CpuT).GetProperty(nameof(CpuT.IpMask))!.GetGetMethod()!;
 
     public static readonly Type InstructionByRef = typeof(Instruction).MakeByRefType();
 
-    public static readonly FieldInfo BlockFirst = typeof(CompiledBlock).GetField(nameof(CompiledBlock.First))!;
-    public static readonly FieldInfo BlockSecond = typeof(CompiledBlock).GetField(nameof(CompiledBlock.Second))!;
+    public static readonly FieldInfo BlockSlots = typeof(CompiledBlock).GetField(nameof(CompiledBlock.Slots))!;
     public static readonly FieldInfo BlockState = typeof(CompiledBlock).GetField(nameof(CompiledBlock.State))!;
     public static readonly FieldInfo BlockBody = typeof(CompiledBlock).GetField(nameof(CompiledBlock.Body))!;
     public static readonly FieldInfo BlockLastRun = typeof(CompiledBlock).GetField(nameof(CompiledBlock.LastRun))!;

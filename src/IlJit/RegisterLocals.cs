@@ -5,8 +5,12 @@ namespace JitVirt.IlJit;
 
 /// <summary>
 /// Guest GPRs that inline code touches, held in IL locals (ulong, the full 64-bit register).
-/// <see cref="cpu.Gpr"/> is the truth outside inline runs: the locals are loaded at entry and after
-/// every helper, and stored before every helper and at exits.
+/// <see cref="cpu.Gpr"/> is the truth outside inline runs. The emitter tracks, at compile time,
+/// which locals were written since they were last stored (<see cref="Dirty"/>): before a helper
+/// and at exits only those are stored, and after a helper only the registers it can write are
+/// loaded again (<see cref="EmitLoad"/>), so a helper between inline instructions costs what it
+/// touches rather than every register of the region. Where several paths meet (a member's entry)
+/// every local counts as dirty (<see cref="MarkAllDirty"/>).
 /// </summary>
 sealed class RegisterLocals
 {
@@ -18,6 +22,12 @@ sealed class RegisterLocals
 
     public bool Any => _used.Count > 0;
 
+    /// <summary>Bit n: the local of GPR n may differ from cpu.Gpr[n] (compile-time state at the current emission point).</summary>
+    public int Dirty { get; set; }
+
+    /// <summary>Bit n: GPR n has a local.</summary>
+    public int Declared { get; private set; }
+
     /// <summary>Declares a local for the full register behind <paramref name="reg"/>.</summary>
     public void Declare(Register reg)
     {
@@ -26,40 +36,62 @@ sealed class RegisterLocals
         if (_locals[n] is not null) return;
         _locals[n] = _il.DeclareLocal(typeof(ulong));
         _used.Add(n);
+        Declared |= 1 << n;
     }
 
-    public LocalBuilder Of(Register reg) => _locals[Index(reg)] ?? throw new InvalidOperationException($"{reg} has no local");
+    /// <summary>
+    /// The local of <paramref name="reg"/>'s full register. Whoever holds it may store into it, so
+    /// it counts as dirty from here (an extra store at worst); <see cref="EmitRead"/> and
+    /// <see cref="EmitWrite"/> track exactly.
+    /// </summary>
+    public LocalBuilder Of(Register reg)
+    {
+        int n = Index(reg);
+        var local = _locals[n] ?? throw new InvalidOperationException($"{reg} has no local");
+        Dirty |= 1 << n;
+        return local;
+    }
 
     /// <summary>Loads every local from cpu.Gpr.</summary>
-    public void EmitLoadAll()
+    public void EmitLoadAll() => EmitLoad(Declared);
+
+    /// <summary>Loads the locals of the GPRs in <paramref name="mask"/> (bit n: GPR n) from cpu.Gpr; they are clean then.</summary>
+    public void EmitLoad(int mask)
     {
         foreach (int n in _used)
         {
+            if ((mask & (1 << n)) == 0) continue;
             _il.Emit(OpCodes.Ldarg_0);
             _il.Emit(OpCodes.Ldfld, Members.Gpr);
             _il.Emit(OpCodes.Ldc_I4, n);
             _il.Emit(OpCodes.Ldelem_I8);
             _il.Emit(OpCodes.Stloc, _locals[n]!);
         }
+        Dirty &= ~mask;
     }
 
-    /// <summary>Stores every local to cpu.Gpr.</summary>
+    /// <summary>Every local may differ from cpu.Gpr (a point several paths reach).</summary>
+    public void MarkAllDirty() => Dirty = Declared;
+
+    /// <summary>Stores the dirty locals to cpu.Gpr: afterwards cpu.Gpr holds every register, and nothing is dirty.</summary>
     public void EmitStoreAll()
     {
         foreach (int n in _used)
         {
+            if ((Dirty & (1 << n)) == 0) continue;
             _il.Emit(OpCodes.Ldarg_0);
             _il.Emit(OpCodes.Ldfld, Members.Gpr);
             _il.Emit(OpCodes.Ldc_I4, n);
             _il.Emit(OpCodes.Ldloc, _locals[n]!);
             _il.Emit(OpCodes.Stelem_I8);
         }
+        Dirty = 0;
     }
 
     /// <summary>Pushes the register at its own width: uint for a 32-bit name, ulong for a 64-bit one.</summary>
     public void EmitRead(Register reg)
     {
-        _il.Emit(OpCodes.Ldloc, Of(reg));
+        _il.Emit(OpCodes.Ldloc, _locals[Index(reg)] ?? throw new InvalidOperationException($"{reg} has no local"));
         if (reg.IsGPR32()) _il.Emit(OpCodes.Conv_U4);
     }
 
@@ -72,6 +104,9 @@ sealed class RegisterLocals
         if (reg.IsGPR32()) _il.Emit(OpCodes.Conv_U8);
         _il.Emit(OpCodes.Stloc, Of(reg));
     }
+
+    /// <summary>The GPR number (RAX = 0 … R15 = 15) behind any GPR name, or −1.</summary>
+    public static int GprNumber(Register reg) => reg == Register.None ? -1 : JitVirt.Cpu.State.RegisterMap.GprIndex[(int)reg];
 
     static int Index(Register reg)
     {

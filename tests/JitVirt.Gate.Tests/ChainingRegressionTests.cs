@@ -14,10 +14,12 @@ public class ChainingRegressionTests
     public void Gate_fails_on_links_made_when_chaining_is_off(string frontEnd)
     {
         var guests = new[] { GateGuestRuns.Guest("integer") };
-        var baselineRuns = new RegressionGate(new GateSettings { FrontEnds = [frontEnd] }, TextWriter.Null, TextWriter.Null).Measure(guests);
+        // Single blocks: a region holds the whole integer loop and needs no links (decision 0010), so the
+        // switch shows only where bodies transfer to each other.
+        var baselineRuns = new RegressionGate(new GateSettings { FrontEnds = [frontEnd], MaxRegionInstructions = 1 }, TextWriter.Null, TextWriter.Null).Measure(guests);
         var baseline = new GateBaseline().With(baselineRuns, new GateSettings().CompileThreshold);
 
-        var regressed = new RegressionGate(new GateSettings { FrontEnds = [frontEnd], Chaining = false }, TextWriter.Null, TextWriter.Null).Measure(guests);
+        var regressed = new RegressionGate(new GateSettings { FrontEnds = [frontEnd], Chaining = false, MaxRegionInstructions = 1 }, TextWriter.Null, TextWriter.Null).Measure(guests);
         var findings = RegressionGate.Check(baseline, regressed);
 
         long linksBefore = baselineRuns[0].Tolerant["linksMade"];

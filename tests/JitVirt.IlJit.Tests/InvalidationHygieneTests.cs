@@ -88,7 +88,7 @@ public sealed class InvalidationHygieneTests
     public void Live_bodies_stay_within_the_bound_and_eviction_unlinks_them(bool chaining)
     {
         using var run = new Lockstep(Cycle(40), executor: (cpu, interpreter) =>
-            new TieredExecutor(cpu, interpreter, threshold: 0) { MaxLiveBodies = 16, Chaining = chaining });
+            new TieredExecutor(cpu, interpreter, threshold: 0) { MaxLiveBodies = 16, Chaining = chaining, MaxRegionInstructions = 1 }); // one body per block: 41 bodies for 16 places
         for (int k = 0; k < 20; k++)
         {
             run.RunChunks(1, 333);
@@ -99,7 +99,7 @@ public sealed class InvalidationHygieneTests
         var installed = run.Executor.InstalledBodies.ToHashSet();
         int links = 0;
         foreach (var body in installed)
-            foreach (var slot in new[] { body.First, body.Second })
+            foreach (var slot in body.Slots)
                 if (slot.Target is { } target) { links++; Assert.Contains(target, installed); }
         if (chaining) Assert.True(links > 0, "the bodies were linked");
         else Assert.Equal(0, links);

@@ -42,7 +42,7 @@ public sealed class GateRunner(GateSettings settings, TextWriter diagnostics)
         if (parsed.Errors.Count > 0) throw new InvalidOperationException($"gate guest {guest.Name}: {parsed.Errors[0].Message}");
 
         using var console = new MemoryStream();
-        var session = new RunSession(parsed, options, args, console, diagnostics, FrontEndCatalog.Builtin) { Chaining = settings.Chaining };
+        var session = new RunSession(parsed, options, args, console, diagnostics, FrontEndCatalog.Builtin) { Chaining = settings.Chaining, MaxRegionInstructions = settings.MaxRegionInstructions };
         var (record, _) = session.Execute(RunSettings.From(parsed, options), cancellationToken);
         if (record.Configuration.Tier != "il") throw new InvalidOperationException($"gate guest {guest.Name}: front end '{frontEnd}' did not run the IL tier");
 

@@ -17,6 +17,9 @@ public sealed record GateSettings
     /// <summary>Block chaining in the IL tier (TieredExecutor.Chaining). Off only to prove the gate catches a regression.</summary>
     public bool Chaining { get; init; } = true;
 
+    /// <summary>The IL tier's region cap (TieredExecutor.MaxRegionInstructions): 1 runs single blocks, whose loops need chaining.</summary>
+    public int MaxRegionInstructions { get; init; } = JitVirt.IlJit.TieredExecutor.DefaultMaxRegionInstructions;
+
     /// <summary>The defaults, with chaining off when <see cref="DisableChainingVariable"/> is 1.</summary>
     public static GateSettings FromEnvironment() =>
         new() { Chaining = Environment.GetEnvironmentVariable(DisableChainingVariable) != "1" };

@@ -271,7 +271,28 @@ public sealed unsafe class Interpreter : IExecutor
         return true;
     }
 
+    /// <summary>
+    /// For region formation in a layered executor: the block whose first instruction is at
+    /// <paramref name="rip"/> and at <paramref name="physical"/>, an address on the page the
+    /// current block (at cpu.Rip) runs from, in the current code mode — cached, or decoded now.
+    /// Raises nothing and remembers no linear lookup: null when the block's first instruction
+    /// crosses into a page that cannot be fetched (a real fetch there raises the fault).
+    /// </summary>
+    public DecodedBlock? PeekBlockOnPage(ulong rip, ulong physical)
+    {
+        var cpu = _cpu;
+        var mode = cpu.CodeMode;
+        var block = Blocks.LookupPhysical(physical, mode);
+        if (block is not null) return block;
+        ulong linear = CodeLinear(cpu) + (rip - cpu.Rip);
+        if (!cpu.Is64BitMode) linear &= 0xFFFF_FFFF;
+        return Decode(linear, physical, mode, cpu.Cpl == 3, rip, raiseOnEmpty: false);
+    }
+
     DecodedBlock? Decode(ulong linear, ulong physical, CodeMode mode, bool user)
+        => Decode(linear, physical, mode, user, _cpu.Rip, raiseOnEmpty: true);
+
+    DecodedBlock? Decode(ulong linear, ulong physical, CodeMode mode, bool user, ulong rip, bool raiseOnEmpty)
     {
         var cpu = _cpu;
         ulong frame = physical >> 12;
@@ -293,9 +314,10 @@ public sealed unsafe class Interpreter : IExecutor
             cpu.Physical.ReadBytes(pa2, buf);
             return buf;
         }
-        var block = _decoder.Decode(bytes, FetchNext, physical, mode, cpu.Rip);
+        var block = _decoder.Decode(bytes, FetchNext, physical, mode, rip);
         if (block.Instructions.Length == 0)
         {
+            if (!raiseOnEmpty) return null;
             // The first instruction crosses into a page that cannot be fetched: raise that page's #PF.
             cpu.TranslateLinear(cpu.Is64BitMode ? nextLinear : nextLinear & 0xFFFF_FFFF, AccessKind.Execute, user, out _);
             if (!cpu.Faulted) cpu.RaiseGeneralProtection(0);

@@ -1,0 +1,93 @@
+using System.Reflection.Emit;
+using Iced.Intel;
+
+namespace JitVirt.IlJit;
+
+/// <summary>
+/// The condition of a Jcc computed from the inline instruction right before it instead of from the
+/// lazy flag record (which that instruction still writes, so nothing else changes): for CMP a, b
+/// the SDM's reading of each condition as a comparison (vol.1 Appendix B, Table B-1: B/AE/BE/A
+/// unsigned, L/GE/LE/G signed, E/NE equality, S/NS the sign of a − b); for TEST a, b the zero and
+/// sign of a AND b; for ADD/SUB/AND/OR/XOR/INC/DEC the zero and sign of the result, which is in the
+/// destination's local. Everything else (O, P, the carry of ADD …) goes through Cpu.EvaluateCondition.
+/// </summary>
+static class FusedCondition
+{
+    /// <summary>Pushes the condition (int32 0/1) and returns true, or emits nothing and returns false.</summary>
+    public static bool TryEmit(ILGenerator il, RegisterLocals regs, in Instruction previous, InlineForms.Kind kind, ConditionCode cc)
+    {
+        bool wide = previous.Op0Register.IsGPR64();
+        switch (kind)
+        {
+            case InlineForms.Kind.Binary when previous.Mnemonic == Mnemonic.Cmp:
+                return TryCompare(il, regs, previous, cc, wide);
+            case InlineForms.Kind.Binary when previous.Mnemonic == Mnemonic.Test:
+                if (cc is not (ConditionCode.e or ConditionCode.ne or ConditionCode.s or ConditionCode.ns)) return false;
+                regs.EmitRead(previous.Op0Register);
+                EmitSource(il, regs, previous, wide);
+                il.Emit(OpCodes.And);
+                EmitZeroOrSign(il, cc, wide);
+                return true;
+            case InlineForms.Kind.Binary or InlineForms.Kind.Inc or InlineForms.Kind.Dec:
+                if (cc is not (ConditionCode.e or ConditionCode.ne or ConditionCode.s or ConditionCode.ns)) return false;
+                regs.EmitRead(previous.Op0Register);
+                EmitZeroOrSign(il, cc, wide);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    static bool TryCompare(ILGenerator il, RegisterLocals regs, in Instruction cmp, ConditionCode cc, bool wide)
+    {
+        if (cc is ConditionCode.o or ConditionCode.no or ConditionCode.p or ConditionCode.np) return false;
+        regs.EmitRead(cmp.Op0Register);
+        EmitSource(il, regs, cmp, wide);
+        switch (cc)
+        {
+            case ConditionCode.e: il.Emit(OpCodes.Ceq); break;
+            case ConditionCode.ne: il.Emit(OpCodes.Ceq); Not(il); break;
+            case ConditionCode.b: il.Emit(OpCodes.Clt_Un); break;
+            case ConditionCode.ae: il.Emit(OpCodes.Clt_Un); Not(il); break;
+            case ConditionCode.a: il.Emit(OpCodes.Cgt_Un); break;
+            case ConditionCode.be: il.Emit(OpCodes.Cgt_Un); Not(il); break;
+            case ConditionCode.l: il.Emit(OpCodes.Clt); break;
+            case ConditionCode.ge: il.Emit(OpCodes.Clt); Not(il); break;
+            case ConditionCode.g: il.Emit(OpCodes.Cgt); break;
+            case ConditionCode.le: il.Emit(OpCodes.Cgt); Not(il); break;
+            default: // s, ns: the sign of a − b at the operand width
+                il.Emit(OpCodes.Sub);
+                EmitZeroOrSign(il, cc, wide);
+                break;
+        }
+        return true;
+    }
+
+    /// <summary>Pops a value of the operand width; pushes ZF (e), !ZF (ne), SF (s) or !SF (ns).</summary>
+    static void EmitZeroOrSign(ILGenerator il, ConditionCode cc, bool wide)
+    {
+        if (wide) il.Emit(OpCodes.Ldc_I8, 0L); else il.Emit(OpCodes.Ldc_I4_0);
+        switch (cc)
+        {
+            case ConditionCode.e: il.Emit(OpCodes.Ceq); break;
+            case ConditionCode.ne: il.Emit(OpCodes.Ceq); Not(il); break;
+            case ConditionCode.s: il.Emit(OpCodes.Clt); break;
+            default: il.Emit(OpCodes.Clt); Not(il); break;
+        }
+    }
+
+    static void Not(ILGenerator il)
+    {
+        il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Ceq);
+    }
+
+    /// <summary>Operand 1 at the destination's width, as the inline form read it (InlineEmitter.EmitSource).</summary>
+    static void EmitSource(ILGenerator il, RegisterLocals regs, in Instruction i, bool wide)
+    {
+        if (i.Op1Kind == OpKind.Register) { regs.EmitRead(i.Op1Register); return; }
+        ulong imm = i.GetImmediate(1);
+        if (wide) il.Emit(OpCodes.Ldc_I8, (long)imm);
+        else il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)imm));
+    }
+}
