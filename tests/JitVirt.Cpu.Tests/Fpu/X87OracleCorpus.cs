@@ -14,7 +14,7 @@ public sealed record X87Case(Code Form, string Family, byte[] Code, OracleState 
 /// A case is one code slot:
 /// <code>
 ///   FNINIT; FLDCW [setup cw]           ; all exceptions masked while the stack is built
-///   FLD m80 × depth                     ; random 80-bit values (any encoding the format allows)
+///   FLD m80 × 8, FSTP ST(0) × (8−depth) ; random 80-bit values (any encoding the format allows)
 ///   FNCLEX (mostly)                     ; without it a flag raised by the loads may become pending
 ///   FLDCW [test cw]                     ; random PC (24/53/64), RC (all four), sometimes unmasked exceptions
 ///   the instruction under test          ; memory operand (if any) at scratch+Mem, random contents
@@ -144,7 +144,10 @@ public static class X87OracleCorpus
         var a = new Assembler(64);
         a.fninit();
         a.fldcw(__word_ptr[rbx + SetupCw]);
-        for (int k = 0; k < depth; k++) a.fld(__tword_ptr[rbx + Stack + 10 * k]);
+        // All eight physical registers get known contents (FNSAVE shows them where a restored tag
+        // marks them valid), then the ones above the wanted depth are popped again.
+        for (int k = 0; k < 8; k++) a.fld(__tword_ptr[rbx + Stack + 10 * k]);
+        for (int k = depth; k < 8; k++) a.fstp(st0);
         if (rng.Next(20) != 0) a.fnclex();
         a.fldcw(__word_ptr[rbx + TestCw]);
         a.AddInstruction(Build(code, op, sti));

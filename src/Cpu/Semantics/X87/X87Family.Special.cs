@@ -82,6 +82,7 @@ static partial class X87Family
             {
                 var r = Scale(a, b, ref env);
                 SoftFloat.Finish(ref env, 0, a, b);
+                SetRoundingC1(cpu, env);
                 if (Signal(cpu, env.Flags)) Write(cpu, 0, r);
                 return;
             }

@@ -179,7 +179,7 @@ static unsafe partial class X87Family
             _ => SoftFloat.Div(b, a, f, ref env),
         };
         SoftFloat.Finish(ref env, 0, a, b);
-        cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
+        SetRoundingC1(cpu, env);
         if (!Signal(cpu, env.Flags)) return;
         Write(cpu, dst, r);
         if (pop) Pop(cpu);
@@ -219,7 +219,13 @@ static unsafe partial class X87Family
             bool signaling = m is not (Mnemonic.Fucom or Mnemonic.Fucomp or Mnemonic.Fucompp or Mnemonic.Fucomi or Mnemonic.Fucomip);
             c = SoftFloat.Compare(a, b, signaling, ref env);
             SoftFloat.Finish(ref env, 0, a, b);
-            if (!Signal(cpu, env.Flags)) return;
+            if (!Signal(cpu, env.Flags))
+            {
+                // Unmasked IE or DE: nothing is popped, but FCOM/FUCOM/FICOM/FTST still report the
+                // (unordered) result in C3, C2, C0 (observed on AMD Zen 4, matches Bochs).
+                if (!eflags) SetConditions(cpu, c switch { 2 => X87Bits.C3 | X87Bits.C2 | X87Bits.C0, -1 => X87Bits.C0, 0 => X87Bits.C3, _ => 0 });
+                return;
+            }
         }
         if (eflags)
         {
@@ -382,7 +388,7 @@ static unsafe partial class X87Family
                     break;
                 }
             }
-            cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
+            SetRoundingC1(cpu, env);
             if (!Signal(cpu, env.Flags)) return;
             if ((env.Flags & ~env.Masks & (FpFlags.Overflow | FpFlags.Underflow)) != 0) return; // unmasked O/U: memory is not written
         }
@@ -460,7 +466,7 @@ static unsafe partial class X87Family
                 break;
         }
         SoftFloat.Finish(ref env, 0, v, v);
-        cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
+        SetRoundingC1(cpu, env);
         if (!Signal(cpu, env.Flags)) return;
         Write(cpu, 0, r);
     }
