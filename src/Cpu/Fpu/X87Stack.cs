@@ -100,7 +100,10 @@ public static class X87Stack
 
     /// <summary>C1 after a rounded result: set when the result was rounded up in magnitude, else clear (SDM vol.1 §8.1.3.3).</summary>
     public static void SetRoundingC1(Cpu cpu, in FpEnv env) =>
-        cpu.Fsw = (ushort)((cpu.Fsw & ~X87Bits.C1) | (env.RoundedUp && (env.Flags & FpFlags.Precision) != 0 ? X87Bits.C1 : 0));
+        cpu.Fsw = (ushort)((cpu.Fsw & ~X87Bits.C1) | (env.RoundedUp && (env.Flags & FpFlags.Precision) != 0 && !UnmaskedDenormal(env) ? X87Bits.C1 : 0));
+
+    /// <summary>An unmasked denormal operand: the operation is not carried out (SDM vol.1 §8.5.2).</summary>
+    static bool UnmaskedDenormal(in FpEnv env) => (env.Flags & ~env.Masks & FpFlags.Denormal) != 0;
 
     public static void SetConditions(Cpu cpu, ushort c) => cpu.Fsw = (ushort)((cpu.Fsw & ~X87Bits.ConditionMask) | c);
 

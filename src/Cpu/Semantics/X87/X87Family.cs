@@ -207,9 +207,10 @@ static unsafe partial class X87Family
         };
         bool eflags = m is Mnemonic.Fcomi or Mnemonic.Fcomip or Mnemonic.Fucomi or Mnemonic.Fucomip;
         int c;
+        bool masked;
         if (IsEmpty(cpu, 0) || (src >= 0 && IsEmpty(cpu, src)))
         {
-            if (!StackFault(cpu, false)) return;
+            masked = StackFault(cpu, false);
             c = 2;
         }
         else
@@ -219,14 +220,10 @@ static unsafe partial class X87Family
             bool signaling = m is not (Mnemonic.Fucom or Mnemonic.Fucomp or Mnemonic.Fucompp or Mnemonic.Fucomi or Mnemonic.Fucomip);
             c = SoftFloat.Compare(a, b, signaling, ref env);
             SoftFloat.Finish(ref env, 0, a, b);
-            if (!Signal(cpu, env.Flags))
-            {
-                // Unmasked IE or DE: nothing is popped, but FCOM/FUCOM/FICOM/FTST still report the
-                // (unordered) result in C3, C2, C0 (observed on AMD Zen 4, matches Bochs).
-                if (!eflags) SetConditions(cpu, c switch { 2 => X87Bits.C3 | X87Bits.C2 | X87Bits.C0, -1 => X87Bits.C0, 0 => X87Bits.C3, _ => 0 });
-                return;
-            }
+            masked = Signal(cpu, env.Flags);
         }
+        // The result (unordered after IE) is reported even when the exception is unmasked; only the
+        // pops are left undone then (observed on AMD Zen 4; Bochs does the same).
         if (eflags)
         {
             ulong f = c switch { 2 => Rflags.ZF | Rflags.PF | Rflags.CF, -1 => Rflags.CF, 0 => Rflags.ZF, _ => 0 };
@@ -234,6 +231,7 @@ static unsafe partial class X87Family
             cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
         }
         else SetConditions(cpu, c switch { 2 => X87Bits.C3 | X87Bits.C2 | X87Bits.C0, -1 => X87Bits.C0, 0 => X87Bits.C3, _ => 0 });
+        if (!masked) return;
         for (int k = 0; k < pops; k++) Pop(cpu);
     }
 
@@ -280,7 +278,8 @@ static unsafe partial class X87Family
         else
         {
             cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
-            if (!Signal(cpu, env.Flags)) return;
+            // An unmasked denormal operand does not stop the load (observed on AMD Zen 4); IE does.
+            if (!Signal(cpu, env.Flags) && (env.Flags & FpFlags.Invalid) != 0) return;
         }
         Push(cpu, se, sig);
     }
@@ -365,7 +364,9 @@ static unsafe partial class X87Family
                 {
                     var r = SoftFloat.RoundToIntegral(v, FpFormat.Extended, env.Rounding, ref env);
                     var iv = Unpack(r);
+                    bool roundedUp = env.RoundedUp;
                     long n = iv.Class == FpClass.Normal && iv.Exp < 63 ? SoftFloat.ToInt(iv, 64, RoundingMode.TowardZero, ref env) : long.MaxValue;
+                    env.RoundedUp = roundedUp;
                     if (iv.IsZero) n = 0;
                     if (v.Class >= FpClass.Infinity || n == long.MaxValue || Math.Abs(n) > 999_999_999_999_999_999)
                     {
@@ -388,9 +389,13 @@ static unsafe partial class X87Family
                     break;
                 }
             }
+            // Unmasked overflow or underflow on a store: memory is not written and the rounding is
+            // not reported (no PE, C1 clear; observed on AMD Zen 4).
+            bool unmaskedRange = (env.Flags & ~env.Masks & (FpFlags.Overflow | FpFlags.Underflow)) != 0;
+            if (unmaskedRange) { env.Flags &= ~FpFlags.Precision; env.RoundedUp = false; }
             SetRoundingC1(cpu, env);
             if (!Signal(cpu, env.Flags)) return;
-            if ((env.Flags & ~env.Masks & (FpFlags.Overflow | FpFlags.Underflow)) != 0) return; // unmasked O/U: memory is not written
+            if (unmaskedRange) return;
         }
         bool user = cpu.Cpl == 3;
         switch (bytes)
