@@ -89,8 +89,13 @@ static partial class X87Family
             case Mnemonic.Fprem:
             case Mnemonic.Fprem1:
             {
+                ushort before = cpu.Fsw;
                 var r = Remainder(cpu, a, b, m == Mnemonic.Fprem1, ref env);
                 SoftFloat.Finish(ref env, 0, a, b);
+                // An unmasked denormal operand stops the instruction before it computes anything:
+                // no quotient bits, C2 (incomplete) clear (observed on AMD Zen 4).
+                if ((env.Flags & ~env.Masks & FpFlags.Denormal) != 0)
+                    cpu.Fsw = (ushort)((cpu.Fsw & ~X87Bits.ConditionMask) | (before & (X87Bits.C0 | X87Bits.C3)));
                 if (Signal(cpu, env.Flags)) Write(cpu, 0, r);
                 return;
             }

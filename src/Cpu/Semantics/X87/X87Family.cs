@@ -319,6 +319,14 @@ static unsafe partial class X87Family
         {
             int d = St(i.Op0Register);
             Touch(cpu, i);
+            if (IsEmpty(cpu, 0) && m == Mnemonic.Fstpnce)
+            {
+                // D9 D8+i (the undocumented FSTP alias) makes no stack-underflow check: an empty
+                // ST(0) is just popped (observed on AMD Zen 4).
+                cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
+                Pop(cpu);
+                return;
+            }
             if (IsEmpty(cpu, 0))
             {
                 if (!StackFault(cpu, false)) return;
