@@ -33,9 +33,18 @@ public sealed class X87OracleTests(ITestOutputHelper output)
 
     [Fact]
     public void Every_x87_form_matches_the_host() =>
-        Run(c => !X87OracleCorpus.Transcendental.Contains(c.Mnemonic()), 24, strict: true);
+        Run(c => !X87OracleCorpus.Transcendental.Contains(c.Mnemonic()), 24, ulps: 0);
 
-    void Run(Func<Code, bool> filter, int fallbackCases, bool strict)
+    /// <summary>
+    /// FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1: everything (flags, TOP, tags,
+    /// special operands, out-of-range C2) must match exactly; a finite result may differ from the
+    /// host's by at most one ulp (and C1 with it). The exact-match rate is reported per family.
+    /// </summary>
+    [Fact]
+    public void Transcendental_results_are_within_one_ulp_of_the_host() =>
+        Run(c => X87OracleCorpus.Transcendental.Contains(c.Mnemonic()), 60, ulps: 1);
+
+    void Run(Func<Code, bool> filter, int fallbackCases, int ulps)
     {
         if (!NativeExecutor.IsSupported) return;
         using var native = new NativeExecutor();
@@ -43,7 +52,7 @@ public sealed class X87OracleTests(ITestOutputHelper output)
         int perForm = X87OracleCorpus.CasesPerForm(fallbackCases);
         var perFamily = new SortedDictionary<string, (int Cases, int Mismatches)>();
         var failures = new StringBuilder();
-        int total = 0, mismatches = 0, faults = 0;
+        int total = 0, mismatches = 0, faults = 0, inexact = 0;
         foreach (var c in X87OracleCorpus.Generate(native.Layout, perForm, Seed, filter))
         {
             var expected = c.Initial.Clone();
@@ -52,15 +61,17 @@ public sealed class X87OracleTests(ITestOutputHelper output)
             emu.Execute(ExecutionMode.Long64, c.Code, actual);
             total++;
             if (expected.Faulted) faults++;
-            string? diff = X87OracleCorpus.Diff(c, expected, actual);
+            string? diff = X87OracleCorpus.Diff(c, expected, actual, ulps);
+            bool exact = ulps == 0 ? diff is null : X87OracleCorpus.Diff(c, expected, actual) is null;
+            if (!exact) inexact++;
             perFamily.TryGetValue(c.Family, out var f);
-            perFamily[c.Family] = (f.Cases + 1, f.Mismatches + (diff is null ? 0 : 1));
+            perFamily[c.Family] = (f.Cases + 1, f.Mismatches + (exact ? 0 : 1));
             if (diff is null) continue;
             if (mismatches++ < 40 && failures.Length < 60000) failures.Append(X87OracleCorpus.Describe(c)).Append('\n').Append(diff);
         }
-        output.WriteLine($"{total} cases ({faults} faulting), {mismatches} mismatches, seed {Seed}");
+        output.WriteLine($"{total} cases ({faults} faulting), {mismatches} mismatches beyond {ulps} ulp, {inexact} not bit-exact, seed {Seed}");
         foreach (var (family, (cases, bad)) in perFamily)
-            if (bad > 0) output.WriteLine($"  {family}: {bad}/{cases}");
+            if (bad > 0) output.WriteLine($"  {family}: {bad}/{cases} not bit-exact ({100.0 * bad / cases:F1}%)");
         Assert.True(mismatches == 0, $"{mismatches} of {total} mismatched:\n{failures}");
     }
 }

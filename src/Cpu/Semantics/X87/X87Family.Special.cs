@@ -36,17 +36,18 @@ static partial class X87Family
             if (v.IsInf) { env.Flags |= FpFlags.Invalid; r = Indefinite; return true; }
             if (OutOfRange(v)) { cpu.Fsw |= X87Bits.C2; return false; }
             if (v.IsZero) { r = m == Mnemonic.Fsin ? SoftFloat.Zero(v.Sign) : new FpBits { BiasedExp = 0x3FFF, Sig64 = 1ul << 63 }; return true; }
-            double x = ToDouble(v);
-            r = FromDouble(m == Mnemonic.Fsin ? Math.Sin(x) : Math.Cos(x), ref env);
+            var (sin, cos) = ExtendedTranscendentals.SinCos(v, ref env, m == Mnemonic.Fsin, m == Mnemonic.Fcos);
+            r = m == Mnemonic.Fsin ? sin : cos;
             return true;
         }
-        // F2XM1: 2^x − 1 for −1 ≤ x ≤ 1.
+        // F2XM1: 2^x − 1 for −1 ≤ x ≤ 1 (exact at ±1: 1 and −½).
         if (v.IsZero) { r = SoftFloat.Zero(v.Sign); return true; }
         if (v.IsInf) { r = v.Sign ? new FpBits { Sign = true, BiasedExp = 0x3FFF, Sig64 = 1ul << 63 } : SoftFloat.Infinity(false, FpFormat.Extended); return true; }
+        if (v.Exp == 0 && v.Sig == 1ul << 63) { r = new FpBits { Sign = v.Sign, BiasedExp = v.Sign ? 0x3FFE : 0x3FFF, Sig64 = 1ul << 63 }; return true; }
+        if (v.Exp < 0) { r = ExtendedTranscendentals.Exp2M1(v, ref env); return true; }
+        // Outside −1 ≤ x ≤ +1 the result is undefined (SDM vol.2 F2XM1): some finite approximation.
         double y = ToDouble(v);
-        double t = y * Math.Log(2.0);
-        double res = Math.Abs(t) < 1e-5 ? t + t * t / 2 + t * t * t / 6 : Math.Pow(2.0, y) - 1.0;
-        r = FromDouble(res, ref env);
+        r = FromDouble(Math.Pow(2.0, y) - 1.0, ref env);
         return true;
     }
 
@@ -130,14 +131,13 @@ static partial class X87Family
                 }
                 else if (m == Mnemonic.Fptan)
                 {
-                    first = a.IsZero ? SoftFloat.Zero(a.Sign) : FromDouble(Math.Tan(ToDouble(a)), ref env);
+                    first = a.IsZero ? SoftFloat.Zero(a.Sign) : ExtendedTranscendentals.Tan(a, ref env);
                     second = new FpBits { BiasedExp = 0x3FFF, Sig64 = 1ul << 63 };
                 }
                 else
                 {
-                    double x = ToDouble(a);
-                    first = a.IsZero ? SoftFloat.Zero(a.Sign) : FromDouble(Math.Sin(x), ref env);
-                    second = a.IsZero ? new FpBits { BiasedExp = 0x3FFF, Sig64 = 1ul << 63 } : FromDouble(Math.Cos(x), ref env);
+                    if (a.IsZero) { first = SoftFloat.Zero(a.Sign); second = new FpBits { BiasedExp = 0x3FFF, Sig64 = 1ul << 63 }; }
+                    else (first, second) = ExtendedTranscendentals.SinCos(a, ref env);
                 }
                 SoftFloat.Finish(ref env, 0, a, a);
                 if (!Signal(cpu, env.Flags)) return;
@@ -154,6 +154,17 @@ static partial class X87Family
                     if (a.Class == FpClass.Unsupported || b.Class == FpClass.Unsupported) { env.Flags |= FpFlags.Invalid; r = Indefinite; }
                     else r = SoftFloat.PropagateNaN(a, b, FpFormat.Extended, ref env);
                 }
+                else if (m == Mnemonic.Fpatan) r = Arctangent(b, a, ref env);
+                else if (m == Mnemonic.Fyl2x && a.Class == FpClass.Normal && !a.Sign && b.Class == FpClass.Normal)
+                {
+                    // log2 of a power of two is its exponent: the product is rounded once, and may be exact.
+                    var quiet = new FpEnv();
+                    r = a.Sig == 1ul << 63
+                        ? SoftFloat.Mul(b, Unpack(SoftFloat.FromInt64(a.Exp, FpFormat.Extended, ref quiet)), FpFormat.Extended, ref env)
+                        : ExtendedTranscendentals.YLog2X(b, a, ref env);
+                }
+                else if (m == Mnemonic.Fyl2xp1 && a.Class == FpClass.Normal && b.Class == FpClass.Normal && a.Exp < 0)
+                    r = ExtendedTranscendentals.YLog2XPlus1(b, a, ref env);
                 else
                 {
                     double x = ToDouble(a), y = ToDouble(b);
@@ -175,6 +186,20 @@ static partial class X87Family
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// FPATAN's arctan(y/x) with the quadrant of (x, y); zero and infinite operands give the exact
+    /// multiples of π/4 of SDM vol.2 FPATAN, Table 3-30 (rounded like any other result).
+    /// </summary>
+    static FpBits Arctangent(in FpValue y, in FpValue x, ref FpEnv env)
+    {
+        if (y.Class == FpClass.Normal && x.Class == FpClass.Normal) return ExtendedTranscendentals.Atan2(y, x, ref env);
+        int quarters;
+        if (y.IsZero) quarters = x.Sign ? 4 : 0;
+        else if (y.IsInf) quarters = x.IsInf ? (x.Sign ? 3 : 1) : 2;
+        else quarters = x.IsZero ? 2 : x.Sign ? 4 : 0; // x infinite or zero, y finite non-zero
+        return ExtendedTranscendentals.PiQuarters(quarters, y.Sign, ref env);
     }
 
     static void PushBits(Cpu cpu, in FpBits r) => Push(cpu, SoftFloat.PackSignExp80(r), r.Sig64);
