@@ -4,8 +4,8 @@ namespace JitVirt.Cpu.Fpu;
 
 /// <summary>
 /// The x87 transcendental functions computed to far more than 64 bits and rounded once to the
-/// 80-bit format under the rounding control: sin, cos, tan (after reduction modulo π/2 with a
-/// 640-bit π), arctan of a quotient, 2^x − 1, y·log2 x and y·log2(1 + x). Values are fixed-point
+/// 80-bit format under the rounding control: sin, cos, tan (after reduction modulo π/2 with the
+/// x87's 66-bit π), arctan of a quotient, 2^x − 1, y·log2 x and y·log2(1 + x). Values are fixed-point
 /// <see cref="BigInteger"/>s: v / 2^S, with S chosen per call so that at least ~300 significant bits
 /// survive (tiny arguments get a larger S). A non-trivial transcendental result is irrational, so
 /// every result here is inexact: the truncated tail is folded into a sticky bit before
@@ -40,8 +40,8 @@ public static class ExtendedTranscendentals
         if (wantSin) rs = FromFixed(sin.Sign < 0, BigInteger.Abs(sin), s, ref envSin);
         if (wantCos) rc = FromFixed(cos.Sign < 0, BigInteger.Abs(cos), s, ref envCos);
         env.Flags |= envSin.Flags | envCos.Flags;
-        // FSINCOS reports C1 for the last result written (the cosine, pushed last).
-        env.RoundedUp = wantCos ? envCos.RoundedUp : envSin.RoundedUp;
+        // FSINCOS reports C1 for the sine (compared with the host: the cosine's agrees only by chance).
+        env.RoundedUp = wantSin ? envSin.RoundedUp : envCos.RoundedUp;
         return (rs, rc);
     }
 
@@ -143,13 +143,24 @@ public static class ExtendedTranscendentals
         int extra = Math.Max(0, x.Exp) + 80;
         int sr = s + extra;
         var ax = ToFixed(x, sr);
-        var halfPi = ConstantAt(Pi, sr) >> 1;
+        var halfPi = HalfPi66 << (sr - (ReductionBits - 1));
         var k = (ax + (halfPi >> 1)) / halfPi;
         var d = ax - k * halfPi;
         var r = d.Sign < 0 ? -(-d >> extra) : d >> extra;
         var (sin, cos) = SinCosSeries(r, s);
         return (sin, cos, (int)(k & 3));
     }
+
+    /// <summary>
+    /// The x87 reduces FSIN/FCOS/FSINCOS/FPTAN arguments with a 66-bit approximation of π (SDM vol.1
+    /// §8.3.8, "Pi"; the same on this project's AMD Zen 4 host: reducing with the exact π misses the
+    /// host in ~35% of random cases and every near-multiple of π/2, with 66 bits in none). The
+    /// reduction x − k·P is exact; only the function of the reduced argument is then approximated.
+    /// π/2's 67th–69th bits are 0, so rounding and truncating to 66 bits agree.
+    /// </summary>
+    const int ReductionBits = 66;
+
+    static readonly BigInteger HalfPi66 = Pi >> (ConstantBits + 1 - (ReductionBits - 1));
 
     /// <summary>sin r and cos r for |r| ≤ π/4 by their Taylor series (terms r^n / n! until they vanish at scale s).</summary>
     static (BigInteger Sin, BigInteger Cos) SinCosSeries(BigInteger r, int s)

@@ -104,7 +104,8 @@ public static class X87OracleCorpus
             if (filter is not null && !filter(code)) continue;
             for (int k = 0; k < perForm; k++)
             {
-                int caseSeed = HashCode.Combine(seed, (int)code, k);
+                // A fixed mix (HashCode.Combine is randomised per process): the same seed gives the same cases.
+                int caseSeed = (int)((uint)seed * 0x9E37_79B1u ^ (uint)code * 0x85EB_CA77u ^ (uint)k * 0xC2B2_AE3Du);
                 yield return Create(layout, code, caseSeed);
             }
         }
@@ -338,9 +339,11 @@ public static class X87OracleCorpus
             ushort es = Word(e, Save + 4), as_ = Word(a, Save + 4);
             ushort et = Word(e, Save + 8), at = Word(a, Save + 8);
             if (ef != af) sb.Append($"  FCW: expected {ef:X4} actual {af:X4}\n");
-            if (et != at) sb.Append($"  FTW: expected {et:X4} actual {at:X4}\n");
             int top = (es >> 11) & 7;
             bool near = false, undefined = HasUndefinedResult(c);
+            // The tag of an undefined result (valid or special) is not compared either.
+            ushort twMask = undefined ? (ushort)~(3 << (2 * top)) : (ushort)0xFFFF;
+            if (((et ^ at) & twMask) != 0) sb.Append($"  FTW: expected {et:X4} actual {at:X4}\n");
             for (int st = 0; st < 8; st++)
             {
                 int p = (top + st) & 7;

@@ -67,7 +67,7 @@ public sealed class X87OracleTests(ITestOutputHelper output)
             perFamily.TryGetValue(c.Family, out var f);
             perFamily[c.Family] = (f.Cases + 1, f.Mismatches + (exact ? 0 : 1));
             if (diff is null) continue;
-            if (mismatches++ < 40 && failures.Length < 60000) failures.Append(X87OracleCorpus.Describe(c)).Append('\n').Append(diff);
+            if (mismatches++ < 400 && failures.Length < 600000) failures.Append(X87OracleCorpus.Describe(c)).Append('\n').Append(diff);
         }
         output.WriteLine($"{total} cases ({faults} faulting), {mismatches} mismatches beyond {ulps} ulp, {inexact} not bit-exact, seed {Seed}");
         foreach (var (family, (cases, bad)) in perFamily)

@@ -43,7 +43,15 @@ static partial class X87Family
         // F2XM1: 2^x − 1 for −1 ≤ x ≤ 1 (exact at ±1: 1 and −½).
         if (v.IsZero) { r = SoftFloat.Zero(v.Sign); return true; }
         if (v.IsInf) { r = v.Sign ? new FpBits { Sign = true, BiasedExp = 0x3FFF, Sig64 = 1ul << 63 } : SoftFloat.Infinity(false, FpFormat.Extended); return true; }
-        if (v.Exp == 0 && v.Sig == 1ul << 63) { r = new FpBits { Sign = v.Sign, BiasedExp = v.Sign ? 0x3FFE : 0x3FFF, Sig64 = 1ul << 63 }; return true; }
+        if (v.Exp == 0 && v.Sig == 1ul << 63)
+        {
+            // 2^±1 − 1 = 1 or −½ exactly, yet the host (AMD Zen 4) reports PE, and for +1 under
+            // round-to-nearest or up also C1: its approximation lands just below 1 and rounds up.
+            r = new FpBits { Sign = v.Sign, BiasedExp = v.Sign ? 0x3FFE : 0x3FFF, Sig64 = 1ul << 63 };
+            env.Flags |= FpFlags.Precision;
+            env.RoundedUp = !v.Sign && env.Rounding is RoundingMode.Nearest or RoundingMode.Up;
+            return true;
+        }
         if (v.Exp < 0) { r = ExtendedTranscendentals.Exp2M1(v, ref env); return true; }
         // Outside −1 ≤ x ≤ +1 the result is undefined (SDM vol.2 F2XM1): some finite approximation.
         double y = ToDouble(v);
@@ -140,6 +148,7 @@ static partial class X87Family
                     else (first, second) = ExtendedTranscendentals.SinCos(a, ref env);
                 }
                 SoftFloat.Finish(ref env, 0, a, a);
+                SetRoundingC1(cpu, env);
                 if (!Signal(cpu, env.Flags)) return;
                 Write(cpu, 0, first);
                 PushBits(cpu, second);
@@ -180,6 +189,7 @@ static partial class X87Family
                     else r = FromDouble(res, ref env, exact: res == 0 || double.IsInfinity(res));
                 }
                 SoftFloat.Finish(ref env, 0, a, b);
+                SetRoundingC1(cpu, env);
                 if (!Signal(cpu, env.Flags)) return;
                 Write(cpu, 1, r);
                 Pop(cpu);
