@@ -67,11 +67,15 @@ public sealed class X87OracleTests(ITestOutputHelper output)
             perFamily.TryGetValue(c.Family, out var f);
             perFamily[c.Family] = (f.Cases + 1, f.Mismatches + (exact ? 0 : 1));
             if (diff is null) continue;
-            if (mismatches++ < 400 && failures.Length < 600000) failures.Append(X87OracleCorpus.Describe(c)).Append('\n').Append(diff);
+            if (mismatches++ < 40 && failures.Length < 60000) failures.Append(X87OracleCorpus.Describe(c)).Append('\n').Append(diff);
         }
         output.WriteLine($"{total} cases ({faults} faulting), {mismatches} mismatches beyond {ulps} ulp, {inexact} not bit-exact, seed {Seed}");
         foreach (var (family, (cases, bad)) in perFamily)
             if (bad > 0) output.WriteLine($"  {family}: {bad}/{cases} not bit-exact ({100.0 * bad / cases:F1}%)");
         Assert.True(mismatches == 0, $"{mismatches} of {total} mismatched:\n{failures}");
+        // The transcendental approximation of the host is not correctly rounded: with the exact
+        // function rounded once, ~3% of its results differ in the last bit (or only in C1) — see
+        // ExtendedTranscendentals. 10% bounds that residue with room for other seeds; more means a regression.
+        if (ulps > 0) Assert.True(inexact * 10 <= total, $"{inexact} of {total} results not bit-exact");
     }
 }
