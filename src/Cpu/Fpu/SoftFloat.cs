@@ -280,6 +280,9 @@ public static class SoftFloat
         if (tiny && !denormalise)
         {
             // x87 with UE unmasked: deliver the normalised result with the exponent biased up by 24576 (SDM vol.1 §8.5.5).
+            // A result too tiny even for that (only FSCALE gets there) is delivered as a signed zero,
+            // inexact (observed on AMD Zen 4).
+            if (e + f.Bias + 24576 <= 0) { env.Flags |= FpFlags.Precision; env.RoundedUp = false; return Zero(sign); }
             return new FpBits { Sign = sign, BiasedExp = e + f.Bias + 24576, Sig64 = sig64 };
         }
 

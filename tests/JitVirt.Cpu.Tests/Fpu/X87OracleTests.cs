@@ -33,7 +33,7 @@ public sealed class X87OracleTests(ITestOutputHelper output)
 
     [Fact]
     public void Every_x87_form_matches_the_host() =>
-        Run(c => !X87OracleCorpus.Transcendental.Contains(c.Mnemonic()), 24, ulps: 0);
+        Run(c => !X87OracleCorpus.Transcendental.Contains(c.Mnemonic()), 100, ulps: 0);
 
     /// <summary>
     /// FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1: everything (flags, TOP, tags,
@@ -42,7 +42,7 @@ public sealed class X87OracleTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Transcendental_results_are_within_one_ulp_of_the_host() =>
-        Run(c => X87OracleCorpus.Transcendental.Contains(c.Mnemonic()), 60, ulps: 1);
+        Run(c => X87OracleCorpus.Transcendental.Contains(c.Mnemonic()), 200, ulps: 1);
 
     void Run(Func<Code, bool> filter, int fallbackCases, int ulps)
     {

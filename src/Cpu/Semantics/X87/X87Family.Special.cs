@@ -168,9 +168,13 @@ static partial class X87Family
                 {
                     // log2 of a power of two is its exponent: the product is rounded once, and may be exact.
                     var quiet = new FpEnv();
-                    r = a.Sig == 1ul << 63
-                        ? SoftFloat.Mul(b, Unpack(SoftFloat.FromInt64(a.Exp, FpFormat.Extended, ref quiet)), FpFormat.Extended, ref env)
-                        : ExtendedTranscendentals.YLog2X(b, a, ref env);
+                    if (a.Sig == 1ul << 63)
+                    {
+                        r = SoftFloat.Mul(b, Unpack(SoftFloat.FromInt64(a.Exp, FpFormat.Extended, ref quiet)), FpFormat.Extended, ref env);
+                        // The host (AMD Zen 4) reports PE even for these exact products (x ≠ 1).
+                        if (a.Exp != 0) env.Flags |= FpFlags.Precision;
+                    }
+                    else r = ExtendedTranscendentals.YLog2X(b, a, ref env);
                 }
                 else if (m == Mnemonic.Fyl2xp1 && a.Class == FpClass.Normal && b.Class == FpClass.Normal && a.Exp < 0)
                     r = ExtendedTranscendentals.YLog2XPlus1(b, a, ref env);
