@@ -290,7 +290,12 @@ public static class SoftFloat
         {
             env.Flags |= FpFlags.Overflow;
             if ((env.Masks & FpFlags.Overflow) == 0)
+            {
+                // Too large even for the wrapped exponent (only FSCALE gets there): an infinity,
+                // inexact and rounded up (observed on AMD Zen 4).
+                if (e + f.Bias - 24576 >= f.MaxBiasedExponent) { env.Flags |= FpFlags.Precision; env.RoundedUp = true; return Infinity(sign, f); }
                 return new FpBits { Sign = sign, BiasedExp = e + f.Bias - 24576, Sig64 = sig64 };
+            }
             env.Flags |= FpFlags.Precision;
             bool toInf = env.Rounding switch
             {
