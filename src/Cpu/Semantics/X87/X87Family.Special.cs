@@ -45,11 +45,15 @@ static partial class X87Family
         if (v.IsInf) { r = v.Sign ? new FpBits { Sign = true, BiasedExp = 0x3FFF, Sig64 = 1ul << 63 } : SoftFloat.Infinity(false, FpFormat.Extended); return true; }
         if (v.Exp == 0 && v.Sig == 1ul << 63)
         {
-            // 2^±1 − 1 = 1 or −½ exactly, yet the host (AMD Zen 4) reports PE, and for +1 under
-            // round-to-nearest or up also C1: its approximation lands just below 1 and rounds up.
-            r = new FpBits { Sign = v.Sign, BiasedExp = v.Sign ? 0x3FFE : 0x3FFF, Sig64 = 1ul << 63 };
+            // 2^±1 − 1 = 1 or −½ exactly, yet the host (AMD Zen 4) reports PE: for +1 its
+            // approximation lands just below 1, so rounding down or toward zero gives 1 − 2^−64 and
+            // nearest or up gives 1 with C1 (rounded up). For −1 it gives −½, with PE and C1 clear.
             env.Flags |= FpFlags.Precision;
-            env.RoundedUp = !v.Sign && env.Rounding is RoundingMode.Nearest or RoundingMode.Up;
+            bool below = !v.Sign && env.Rounding is RoundingMode.Down or RoundingMode.TowardZero;
+            r = below
+                ? new FpBits { BiasedExp = 0x3FFE, Sig64 = ulong.MaxValue }
+                : new FpBits { Sign = v.Sign, BiasedExp = v.Sign ? 0x3FFE : 0x3FFF, Sig64 = 1ul << 63 };
+            env.RoundedUp = !v.Sign && !below;
             return true;
         }
         if (v.Exp < 0) { r = ExtendedTranscendentals.Exp2M1(v, ref env); return true; }
@@ -180,10 +184,11 @@ static partial class X87Family
                     r = ExtendedTranscendentals.YLog2XPlus1(b, a, ref env);
                 else
                 {
+                    // Zero, infinite and negative operands (whose results are exact: 0, ∞ or the
+                    // indefinite), and FYL2XP1 with |x| ≥ 1, outside its defined range: binary64 is enough.
                     double x = ToDouble(a), y = ToDouble(b);
                     double res = m switch
                     {
-                        Mnemonic.Fpatan => Math.Atan2(y, x),
                         Mnemonic.Fyl2x => y * Math.Log2(x),
                         _ => y * (Math.Abs(x) < 1e-5 ? (x - x * x / 2 + x * x * x / 3) / Math.Log(2.0) : Math.Log2(1.0 + x)),
                     };

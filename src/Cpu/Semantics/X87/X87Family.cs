@@ -10,9 +10,10 @@ namespace JitVirt.Cpu.Semantics.X87;
 
 /// <summary>
 /// The x87 FPU instructions (SDM vol.1 ch.8, vol.2 F*). Arithmetic is done by <see cref="SoftFloat"/>
-/// on the 80-bit registers with FCW precision and rounding control. Transcendental instructions
-/// (FSIN … FYL2XP1) are computed in binary64 and widened, so they have 53 bits of precision rather
-/// than the hardware's ~64; everything else is correctly rounded as on hardware.
+/// on the 80-bit registers with FCW precision and rounding control, correctly rounded as on
+/// hardware. The transcendental instructions (FSIN … FYL2XP1) are computed to far more than 64 bits
+/// by <see cref="ExtendedTranscendentals"/> and rounded once; the hardware's own approximation
+/// differs from that in the last bit for a few percent of arguments (see X87OracleTests).
 /// </summary>
 static unsafe partial class X87Family
 {
