@@ -12,7 +12,7 @@ namespace JitVirt.IlJit.Tests.Corpus;
 /// threshold 0. The whole outcome — GPRs, RFLAGS, XMM, MXCSR, every scratch byte (memory results,
 /// the FNSAVE image with FCW, FSW, tags and all eight registers, stale ones included), the stack
 /// block, RIP and any fault — must be identical. JITVIRT_X87_CASES sets the cases per form
-/// (default 12), JITVIRT_ORACLE_SEED the seed.
+/// (default 24), JITVIRT_ORACLE_SEED the seed.
 /// </summary>
 public sealed class X87LockstepTests(ITestOutputHelper output)
 {
@@ -24,7 +24,7 @@ public sealed class X87LockstepTests(ITestOutputHelper output)
         var layout = OracleSlotExecutor.DefaultLayout;
         using var reference = new OracleSlotExecutor(layout, compiled: false);
         using var compiled = new OracleSlotExecutor(layout, compiled: true);
-        int perForm = X87OracleCorpus.CasesPerForm(12);
+        int perForm = X87OracleCorpus.CasesPerForm(24);
         long cases = 0, mismatches = 0, faults = 0;
         var failingForms = new SortedSet<string>();
         string? first = null;
