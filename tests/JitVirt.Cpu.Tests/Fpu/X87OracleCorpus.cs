@@ -304,8 +304,7 @@ public static class X87OracleCorpus
     /// code, GPRs, the status flags, the whole scratch block except the FNSAVE image, and of the
     /// FNSAVE image FCW, FSW and the full tag word, and the 80-bit contents of every non-empty
     /// register. Not compared: the contents of empty registers (stale, not architectural), and the
-    /// FIP/FCS/FOP/FDP/FDS fields of any saved environment (set by the setup loads and the pointer
-    /// format is model specific: AMD keeps them only while an exception is pending, APM vol.2 §11.4.4.1).
+    /// FDS field of an environment stored by the instruction under test (see <see cref="MaskDataSelector"/>).
     /// </summary>
     public static string? Diff(X87Case c, OracleState expected, OracleState actual) => Diff(c, expected, actual, ulps: 0);
 
@@ -326,7 +325,7 @@ public static class X87OracleCorpus
             sb.Append($"  RFLAGS: expected {expected.Rflags:X} actual {actual.Rflags:X}\n");
         var e = expected.Scratch; var a = actual.Scratch;
         var ignore = new bool[e.Length];
-        MaskPointerFields(c, ignore);
+        MaskDataSelector(c, ignore);
         for (int k = Save; k < Save + SaveSize; k++) ignore[k] = true;
         for (int k = 0; k < e.Length; k++)
             if (!ignore[k] && e[k] != a[k])
@@ -395,15 +394,20 @@ public static class X87OracleCorpus
         return 8 - d.Count(Code.Fstp_sti);
     }
 
-    /// <summary>The instruction/data pointer fields of an environment the instruction under test stored at <see cref="Mem"/>.</summary>
-    static void MaskPointerFields(X87Case c, bool[] ignore)
+    /// <summary>
+    /// The FDS field of an environment the instruction under test stored at <see cref="Mem"/>: it
+    /// holds the DS selector of the last x87 memory operand, which is 0 in a 64-bit Linux process
+    /// and 2BH in the emulator's oracle user mode (OracleUserMode), a difference of the two
+    /// situations, not of the x87. FIP, FCS, FOP and FDP are compared.
+    /// </summary>
+    static void MaskDataSelector(X87Case c, bool[] ignore)
     {
         var m = c.Form.Mnemonic();
         if (m is not (Mnemonic.Fnstenv or Mnemonic.Fstenv or Mnemonic.Fnsave or Mnemonic.Fsave)) return;
         var size = Instruction.Create(c.Form, new MemoryOperand(Register.RBX, Mem)).MemorySize;
         bool wide = size is MemorySize.FpuEnv28 or MemorySize.FpuState108;
-        int from = wide ? 12 : 6, to = wide ? 28 : 14;
-        for (int k = from; k < to; k++) ignore[Mem + k] = true;
+        int at = wide ? 24 : 12; // SDM vol.1 Figures 8-9 and 8-10: FDS at byte 24 (32-bit) or 12 (16-bit)
+        ignore[Mem + at] = ignore[Mem + at + 1] = true;
     }
 
     /// <summary>Distance in units of the last place between two finite 80-bit values of the same sign and exponent (or adjacent binades); ulong.MaxValue otherwise.</summary>

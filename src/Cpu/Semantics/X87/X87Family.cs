@@ -70,12 +70,48 @@ static unsafe partial class X87Family
         {
             cpu.FpuDp = cpu.EffectiveAddress(i);
             cpu.FpuDs = cpu.Segments[Cpu.MemorySegment(i)].Selector;
-            modrm = op.GroupIndex >= 0 ? op.GroupIndex << 3 : 0; // mod and r/m are not kept by the decoder
+            modrm = (op.GroupIndex >= 0 ? op.GroupIndex << 3 : 0) | MemoryModRm(i);
         }
         else modrm = (int)(op.OpCode & 0xFF) | (i.OpCount > 1 && i.Op1Kind == OpKind.Register && i.Op1Register >= Iced.Intel.Register.ST0 ? St(i.Op1Register) : i.OpCount > 0 && i.Op0Kind == OpKind.Register && i.Op0Register > Iced.Intel.Register.ST0 ? St(i.Op0Register) : 0);
         uint first = op.OpCode > 0xFF ? op.OpCode >> 8 : op.OpCode;
         cpu.FpuOpcode = (ushort)(((first & 7) << 8) | (uint)(modrm & 0xFF));
     }
+
+    /// <summary>
+    /// The mod and r/m fields of a memory operand's ModRM byte, rebuilt from the decoded operand
+    /// (FOP keeps the whole ModRM byte, SDM vol.1 §8.1.10; Iced does not keep the raw byte). The
+    /// decoder reports the displacement size that was encoded, so the rebuilt fields are the original ones.
+    /// </summary>
+    static int MemoryModRm(in Instruction i)
+    {
+        if (i.IsIPRelativeMemoryOperand) return 0b00_000_101;
+        var b = i.MemoryBase; var x = i.MemoryIndex;
+        int disp = i.MemoryDisplSize;
+        if (b is >= Iced.Intel.Register.BX and <= Iced.Intel.Register.DI || x is >= Iced.Intel.Register.SI and <= Iced.Intel.Register.DI
+            || (b == Iced.Intel.Register.None && x == Iced.Intel.Register.None && disp == 2))
+        {
+            // 16-bit addressing (SDM vol.2 Table 2-1).
+            int rm16 = (b, x) switch
+            {
+                (Iced.Intel.Register.BX, Iced.Intel.Register.SI) => 0, (Iced.Intel.Register.BX, Iced.Intel.Register.DI) => 1,
+                (Iced.Intel.Register.BP, Iced.Intel.Register.SI) => 2, (Iced.Intel.Register.BP, Iced.Intel.Register.DI) => 3,
+                (Iced.Intel.Register.SI, Iced.Intel.Register.None) => 4, (Iced.Intel.Register.DI, Iced.Intel.Register.None) => 5,
+                (Iced.Intel.Register.BP, Iced.Intel.Register.None) => 6, (Iced.Intel.Register.None, Iced.Intel.Register.None) => 6,
+                _ => 7,
+            };
+            if (b == Iced.Intel.Register.None && x == Iced.Intel.Register.None) return rm16;
+            return (disp == 0 ? 0 : disp == 1 ? 0x40 : 0x80) | rm16;
+        }
+        // 32/64-bit addressing (SDM vol.2 Tables 2-2, 2-3): an index, an RSP/R12 base or no base needs a SIB byte.
+        bool noBase = b == Iced.Intel.Register.None;
+        int rm = x != Iced.Intel.Register.None || noBase || (b.GetNumber() & 7) == 4 ? 4 : b.GetNumber() & 7;
+        if (noBase && x == Iced.Intel.Register.None && !Is64BitCode(i)) return 0b00_000_101; // disp32 only
+        if (noBase) return rm; // SIB with base 101 and mod 00: disp32
+        int mod = disp == 0 ? 0 : disp == 1 ? 0x40 : 0x80;
+        return mod | rm;
+    }
+
+    static bool Is64BitCode(in Instruction i) => i.CodeSize == CodeSize.Code64;
 
     static FpValue IntegerValue(long v)
     {
