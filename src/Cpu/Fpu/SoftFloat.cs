@@ -85,6 +85,8 @@ public struct FpEnv
     public bool X87;
     public FpFlags Masks;
     public FpFlags Flags;
+    /// <summary>The last rounding increased the magnitude (x87 reports it in C1, SDM vol.1 §8.1.3.3).</summary>
+    public bool RoundedUp;
 
     public static FpEnv Sse(uint mxcsr) => new()
     {
@@ -234,6 +236,7 @@ public static class SoftFloat
     /// </summary>
     public static FpBits RoundPack(bool sign, int exp, UInt128 sig, FpFormat f, ref FpEnv env)
     {
+        env.RoundedUp = false;
         if (sig == UInt128.Zero) return Zero(sign);
         int p = f.Precision;
         bool underflowMasked = (env.Masks & FpFlags.Underflow) != 0;
@@ -242,7 +245,7 @@ public static class SoftFloat
         bool tiny = false;
         if (exp < f.Emin)
         {
-            ulong q0 = RoundBits(sig, p, sign, env.Rounding, out _, out bool carry0);
+            ulong q0 = RoundBits(sig, p, sign, env.Rounding, out _, out bool carry0, out _);
             int e0 = exp + (carry0 ? 1 : 0);
             tiny = e0 < f.Emin || q0 == 0;
         }
@@ -250,7 +253,7 @@ public static class SoftFloat
         // Unmasked underflow: the result is rounded normalised (x87 then wraps the exponent; SSE discards it).
         bool denormalise = tiny && underflowMasked;
         int keep = denormalise ? p - (f.Emin - exp) : p;
-        ulong q = RoundBits(sig, keep, sign, env.Rounding, out bool inexact, out bool carry);
+        ulong q = RoundBits(sig, keep, sign, env.Rounding, out bool inexact, out bool carry, out env.RoundedUp);
         // q now holds up to keep+1 bits; the value is q × 2^(lsb) where lsb = exp − keep + 1.
         int lsbExp = exp - keep + 1;
         if (carry && keep == 64) lsbExp++; // RoundBits returned 2^63 for 2^64
@@ -277,6 +280,9 @@ public static class SoftFloat
         if (tiny && !denormalise)
         {
             // x87 with UE unmasked: deliver the normalised result with the exponent biased up by 24576 (SDM vol.1 §8.5.5).
+            // A result too tiny even for that (only FSCALE gets there) is delivered as a signed zero,
+            // inexact (observed on AMD Zen 4).
+            if (e + f.Bias + 24576 <= 0) { env.Flags |= FpFlags.Precision; env.RoundedUp = false; return Zero(sign); }
             return new FpBits { Sign = sign, BiasedExp = e + f.Bias + 24576, Sig64 = sig64 };
         }
 
@@ -284,7 +290,12 @@ public static class SoftFloat
         {
             env.Flags |= FpFlags.Overflow;
             if ((env.Masks & FpFlags.Overflow) == 0)
+            {
+                // Too large even for the wrapped exponent (only FSCALE gets there): an infinity,
+                // inexact and rounded up (observed on AMD Zen 4).
+                if (e + f.Bias - 24576 >= f.MaxBiasedExponent) { env.Flags |= FpFlags.Precision; env.RoundedUp = true; return Infinity(sign, f); }
                 return new FpBits { Sign = sign, BiasedExp = e + f.Bias - 24576, Sig64 = sig64 };
+            }
             env.Flags |= FpFlags.Precision;
             bool toInf = env.Rounding switch
             {
@@ -293,6 +304,7 @@ public static class SoftFloat
                 RoundingMode.Up => !sign,
                 _ => sign,
             };
+            env.RoundedUp = toInf;
             if (toInf) return Infinity(sign, f);
             return new FpBits { Sign = sign, BiasedExp = f.MaxBiasedExponent - 1, Sig64 = ~0ul << (64 - p) };
         }
@@ -301,7 +313,7 @@ public static class SoftFloat
 
     /// <summary>Keeps the top <paramref name="keep"/> bits of a 128-bit significand, rounded; <paramref name="carry"/> when rounding overflowed into bit keep.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static ulong RoundBits(UInt128 sig, int keep, bool sign, RoundingMode rm, out bool inexact, out bool carry)
+    static ulong RoundBits(UInt128 sig, int keep, bool sign, RoundingMode rm, out bool inexact, out bool carry, out bool increased)
     {
         ulong q;
         bool round, sticky;
@@ -324,6 +336,7 @@ public static class SoftFloat
             _ => false,
         };
         carry = false;
+        increased = inc;
         if (inc)
         {
             if (keep == 64 && q == ulong.MaxValue) { carry = true; return 1ul << 63; }
@@ -548,7 +561,7 @@ public static class SoftFloat
         if (v.Exp >= 64) { env.Flags |= FpFlags.Invalid; return indefinite; }
         UInt128 sig = (UInt128)v.Sig << 64;
         // Integer part: keep v.Exp+1 bits.
-        ulong q = RoundBits(sig, v.Exp + 1, v.Sign, rm, out bool inexact, out bool carry);
+        ulong q = RoundBits(sig, v.Exp + 1, v.Sign, rm, out bool inexact, out bool carry, out env.RoundedUp);
         // q may equal 2^(Exp+1) after a carry; with Exp = 63 and a carry RoundBits returned 2^63 with carry set.
         UInt128 mag = carry && v.Exp == 63 ? (UInt128)1 << 64 : q;
         UInt128 limit = v.Sign ? (UInt128)1 << (bits - 1) : ((UInt128)1 << (bits - 1)) - 1;
@@ -565,7 +578,7 @@ public static class SoftFloat
         if (v.IsNaN) return PropagateNaN(v, v, f, ref env);
         if (v.IsZero || v.IsInf || v.Exp >= 63) return Exact(v, f, ref env);
         UInt128 sig = (UInt128)v.Sig << 64;
-        ulong q = RoundBits(sig, v.Exp + 1, v.Sign, rm, out bool inexact, out bool carry);
+        ulong q = RoundBits(sig, v.Exp + 1, v.Sign, rm, out bool inexact, out bool carry, out env.RoundedUp);
         if (inexact) env.Flags |= FpFlags.Precision;
         if (q == 0) return Zero(v.Sign);
         int lz = BitOperations.LeadingZeroCount(q);

@@ -81,6 +81,9 @@ public static class X87Stack
     public static bool Signal(Cpu cpu, FpFlags flags)
     {
         if (flags == 0) return true;
+        // An unmasked denormal-operand exception is detected before the operation, which then does
+        // not happen: none of its other exceptions are reported (SDM vol.1 §8.5.2).
+        if ((flags & FpFlags.Denormal) != 0 && (cpu.Fcw & X87Bits.DE) == 0) flags &= FpFlags.Invalid | FpFlags.Denormal;
         cpu.Fsw |= (ushort)flags;
         var unmasked = flags & ~(FpFlags)(cpu.Fcw & 0x3F);
         if (unmasked != 0) cpu.Fsw |= X87Bits.ES | X87Bits.B;
@@ -94,6 +97,13 @@ public static class X87Stack
         if ((cpu.Fcw & X87Bits.IE) == 0) { cpu.Fsw |= X87Bits.ES | X87Bits.B; return false; }
         return true;
     }
+
+    /// <summary>C1 after a rounded result: set when the result was rounded up in magnitude, else clear (SDM vol.1 §8.1.3.3).</summary>
+    public static void SetRoundingC1(Cpu cpu, in FpEnv env) =>
+        cpu.Fsw = (ushort)((cpu.Fsw & ~X87Bits.C1) | (env.RoundedUp && (env.Flags & FpFlags.Precision) != 0 && !UnmaskedDenormal(env) ? X87Bits.C1 : 0));
+
+    /// <summary>An unmasked denormal operand: the operation is not carried out (SDM vol.1 §8.5.2).</summary>
+    static bool UnmaskedDenormal(in FpEnv env) => (env.Flags & ~env.Masks & FpFlags.Denormal) != 0;
 
     public static void SetConditions(Cpu cpu, ushort c) => cpu.Fsw = (ushort)((cpu.Fsw & ~X87Bits.ConditionMask) | c);
 

@@ -1,185 +1,81 @@
-using JitVirt.Cpu.Tests.Support;
 using System.Text;
 using Iced.Intel;
+using JitVirt.Cpu.Tests.Support;
 using JitVirt.NativeOracle;
 using Xunit;
 using Xunit.Abstractions;
-using static Iced.Intel.AssemblerRegisters;
 
 namespace JitVirt.Cpu.Tests.Fpu;
 
 /// <summary>
-/// x87 user-mode sequences compared with the host through memory (the oracle carries no x87
-/// state): FNINIT, FLDCW with a random precision/rounding control (exceptions masked), loads of
-/// random fp32/fp64/fp80/integer operands from scratch, one operation, then FSTP m80 of the
-/// result(s) and FNSTSW into scratch. The 80-bit results and the status word must match exactly.
+/// Every x87 form that runs in 64-bit user mode (<see cref="X87OracleCorpus.Forms"/>) against the
+/// host CPU, from random operands of every class and random control words: results, status word,
+/// tag word, memory outputs, GPRs, RFLAGS and faults must match exactly. JITVIRT_X87_CASES sets the
+/// cases per form, JITVIRT_ORACLE_SEED the seed (the default seed is fixed so a failure reproduces).
 /// </summary>
 [Collection(NativeHostCpuCollection.Name)]
 public sealed class X87OracleTests(ITestOutputHelper output)
 {
-    const int Cw = 0x200, Sw = 0x210, Out = 0x220, In = 0x000;
+    static int Seed => int.TryParse(System.Environment.GetEnvironmentVariable("JITVIRT_ORACLE_SEED"), out int s) ? s : 0x87;
 
-    delegate void Body(Assembler a, Random rng);
-
-    static readonly (string Name, Body Emit)[] Operations =
+    [Fact]
+    public void Corpus_covers_the_x87_instruction_set()
     {
-        ("fadd", (a, r) => { LoadTwo(a, r); a.faddp(st1, st0); }),
-        ("fsub", (a, r) => { LoadTwo(a, r); a.fsubp(st1, st0); }),
-        ("fsubr", (a, r) => { LoadTwo(a, r); a.fsubrp(st1, st0); }),
-        ("fmul", (a, r) => { LoadTwo(a, r); a.fmulp(st1, st0); }),
-        ("fdiv", (a, r) => { LoadTwo(a, r); a.fdivp(st1, st0); }),
-        ("fdivr", (a, r) => { LoadTwo(a, r); a.fdivrp(st1, st0); }),
-        ("fadd m64", (a, r) => { LoadOne(a, r); a.fadd(__qword_ptr[rbx + 0x40]); }),
-        ("fmul m32", (a, r) => { LoadOne(a, r); a.fmul(__dword_ptr[rbx + 0x50]); }),
-        ("fidiv m32", (a, r) => { LoadOne(a, r); a.fidiv(__dword_ptr[rbx + 0x58]); }),
-        ("fisub m16", (a, r) => { LoadOne(a, r); a.fisub(__word_ptr[rbx + 0x5C]); }),
-        ("fsqrt", (a, r) => { LoadOne(a, r); a.fsqrt(); }),
-        ("frndint", (a, r) => { LoadOne(a, r); a.frndint(); }),
-        ("fprem", (a, r) => { LoadTwo(a, r); a.fxch(st0, st1); a.fprem(); a.fxch(st0, st1); a.fstp(st0); }),
-        ("fprem1", (a, r) => { LoadTwo(a, r); a.fxch(st0, st1); a.fprem1(); a.fxch(st0, st1); a.fstp(st0); }),
-        ("fscale", (a, r) => { LoadTwo(a, r); a.fscale(); a.fxch(st0, st1); a.fstp(st0); }),
-        ("fxtract", (a, r) => { LoadOne(a, r); a.fxtract(); a.fstp(__tword_ptr[rbx + Out + 0x10]); }),
-        ("fchs fabs", (a, r) => { LoadOne(a, r); a.fchs(); a.fabs(); }),
-        ("fcom", (a, r) => { LoadTwo(a, r); a.fcom(st0, st1); a.fnstsw(__word_ptr[rbx + Sw + 2]); a.fstp(st0); }),
-        ("fucomp", (a, r) => { LoadTwo(a, r); a.fucomp(st0, st1); }),
-        ("ftst fxam", (a, r) => { LoadOne(a, r); a.ftst(); a.fnstsw(__word_ptr[rbx + Sw + 2]); a.fxam(); }),
-        ("fcomi fcmov", (a, r) => { LoadTwo(a, r); a.fcomi(st0, st1); a.fcmovbe(st0, st1); a.fucomi(st0, st1); a.fcmovnu(st0, st1); }),
-        ("fst m32", (a, r) => { LoadOne(a, r); a.fst(__dword_ptr[rbx + Out + 0x10]); }),
-        ("fst m64", (a, r) => { LoadOne(a, r); a.fst(__qword_ptr[rbx + Out + 0x10]); }),
-        ("fist m16", (a, r) => { LoadOne(a, r); a.fist(__word_ptr[rbx + Out + 0x10]); }),
-        ("fist m32", (a, r) => { LoadOne(a, r); a.fist(__dword_ptr[rbx + Out + 0x10]); }),
-        ("fistp m64", (a, r) => { LoadOne(a, r); a.fld(st0); a.fistp(__qword_ptr[rbx + Out + 0x10]); }),
-        ("fbstp", (a, r) => { LoadOne(a, r); a.fld(st0); a.fbstp(__tword_ptr[rbx + Out + 0x10]); }),
-        ("fild fbld", (a, r) => { a.fild(__qword_ptr[rbx + 0x60]); a.fbld(__tword_ptr[rbx + 0x70]); a.faddp(st1, st0); }),
-        ("fld consts", (a, r) => { a.fldpi(); a.fldl2e(); a.faddp(st1, st0); a.fldl2t(); a.faddp(st1, st0); a.fldlg2(); a.faddp(st1, st0); a.fldln2(); a.faddp(st1, st0); }),
-        ("overflow", (a, r) => { for (int k = 0; k < 9; k++) a.fld1(); a.fstp(__tword_ptr[rbx + Out + 0x10]); for (int k = 0; k < 7; k++) a.fstp(st0); }),
-    };
-
-    /// <summary>Loads one random operand (fp32, fp64 or fp80 chosen by the case) into ST(0).</summary>
-    static void LoadOne(Assembler a, Random r)
-    {
-        switch (r.Next(3))
-        {
-            case 0: a.fld(__dword_ptr[rbx + In]); break;
-            case 1: a.fld(__qword_ptr[rbx + In]); break;
-            default: a.fld(__tword_ptr[rbx + In + 0x20]); break;
-        }
-    }
-
-    static void LoadTwo(Assembler a, Random r)
-    {
-        switch (r.Next(3))
-        {
-            case 0: a.fld(__dword_ptr[rbx + In]); a.fld(__dword_ptr[rbx + In + 4]); break;
-            case 1: a.fld(__qword_ptr[rbx + In]); a.fld(__qword_ptr[rbx + In + 8]); break;
-            default: a.fld(__tword_ptr[rbx + In + 0x20]); a.fld(__tword_ptr[rbx + In + 0x30]); break;
-        }
+        var forms = X87OracleCorpus.Forms;
+        output.WriteLine($"{forms.Count} forms: {string.Join(' ', forms)}");
+        // Spot checks of families the issue names, in all their encodings.
+        foreach (var code in new[] { Code.Fadd_m32fp, Code.Fiadd_m16int, Code.Fcomip_st0_sti, Code.Fbstp_m80bcd, Code.Fnstenv_m14byte,
+                     Code.Fnsave_m108byte, Code.Frstor_m94byte, Code.Fcmovnbe_st0_sti, Code.Fsincos, Code.Fyl2xp1, Code.Wait, Code.Fnstsw_AX })
+            Assert.Contains(code, forms);
+        Assert.DoesNotContain(Code.Fisttp_m64int, forms);
+        Assert.True(forms.Count >= 150, $"only {forms.Count} forms");
     }
 
     [Fact]
-    public void X87ResultsAndStatusMatchTheHost()
+    public void Every_x87_form_matches_the_host() =>
+        Run(c => !X87OracleCorpus.Transcendental.Contains(c.Mnemonic()), 100, ulps: 0);
+
+    /// <summary>
+    /// FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1: everything (flags, TOP, tags,
+    /// special operands, out-of-range C2) must match exactly; a finite result may differ from the
+    /// host's by at most one ulp (and C1 with it). The exact-match rate is reported per family.
+    /// </summary>
+    [Fact]
+    public void Transcendental_results_are_within_one_ulp_of_the_host() =>
+        Run(c => X87OracleCorpus.Transcendental.Contains(c.Mnemonic()), 200, ulps: 1);
+
+    void Run(Func<Code, bool> filter, int fallbackCases, int ulps)
     {
         if (!NativeExecutor.IsSupported) return;
         using var native = new NativeExecutor();
         using var emu = new JitVirtInstructionExecutor(native.Layout);
-        var layout = native.Layout;
-        int cases = int.TryParse(System.Environment.GetEnvironmentVariable("JITVIRT_X87_CASES"), out int n) ? n : 150, total = 0, mismatches = 0;
+        int perForm = X87OracleCorpus.CasesPerForm(fallbackCases);
+        var perFamily = new SortedDictionary<string, (int Cases, int Mismatches)>();
         var failures = new StringBuilder();
-        foreach (var (name, emit) in Operations)
+        int total = 0, mismatches = 0, faults = 0, inexact = 0;
+        foreach (var c in X87OracleCorpus.Generate(native.Layout, perForm, Seed, filter))
         {
-            var rng = new Random(name.GetHashCode(StringComparison.Ordinal) ^ 0x87);
-            var perOp = 0;
-            for (int k = 0; k < cases; k++)
-            {
-                var a = new Assembler(64);
-                a.fninit();
-                a.fldcw(__word_ptr[rbx + Cw]);
-                emit(a, rng);
-                a.fstp(__tword_ptr[rbx + Out]);
-                a.fnstsw(__word_ptr[rbx + Sw]);
-                a.fninit();
-                var code = Assemble(a, layout.CodeAddress64);
-                var state = new OracleState(layout);
-                state.Gpr[GprIndex.Rbx] = layout.ScratchAddress;
-                FillOperands(state.Scratch, rng);
-                ushort pc = (ushort)(new[] { 0, 2, 3 }[rng.Next(3)] << 8);
-                ushort rc = (ushort)(rng.Next(4) << 10);
-                BitConverter.TryWriteBytes(state.Scratch.AsSpan(Cw), (ushort)(0x3F | pc | rc | 0x40));
-                var expected = state.Clone();
-                native.Execute(ExecutionMode.Long64, code, expected);
-                var actual = state.Clone();
-                emu.Execute(ExecutionMode.Long64, code, actual);
-                total++;
-                string? diff = Diff(expected, actual);
-                if (diff is null) continue;
-                mismatches++;
-                if (perOp++ < 2 && failures.Length < 40000)
-                    failures.Append($"{name} (fcw {0x7F | pc | rc:X4}): in={Convert.ToHexString(state.Scratch, 0, 0x80)}\n{diff}\n");
-            }
+            var expected = c.Initial.Clone();
+            native.Execute(ExecutionMode.Long64, c.Code, expected);
+            var actual = c.Initial.Clone();
+            emu.Execute(ExecutionMode.Long64, c.Code, actual);
+            total++;
+            if (expected.Faulted) faults++;
+            string? diff = X87OracleCorpus.Diff(c, expected, actual, ulps);
+            bool exact = ulps == 0 ? diff is null : X87OracleCorpus.Diff(c, expected, actual) is null;
+            if (!exact) inexact++;
+            perFamily.TryGetValue(c.Family, out var f);
+            perFamily[c.Family] = (f.Cases + 1, f.Mismatches + (exact ? 0 : 1));
+            if (diff is null) continue;
+            if (mismatches++ < 40 && failures.Length < 60000) failures.Append(X87OracleCorpus.Describe(c)).Append('\n').Append(diff);
         }
-        output.WriteLine($"{total} x87 cases, {mismatches} mismatches");
+        output.WriteLine($"{total} cases ({faults} faulting), {mismatches} mismatches beyond {ulps} ulp, {inexact} not bit-exact, seed {Seed}");
+        foreach (var (family, (cases, bad)) in perFamily)
+            if (bad > 0) output.WriteLine($"  {family}: {bad}/{cases} not bit-exact ({100.0 * bad / cases:F1}%)");
         Assert.True(mismatches == 0, $"{mismatches} of {total} mismatched:\n{failures}");
-    }
-
-    static string? Diff(OracleState e, OracleState a)
-    {
-        var sb = new StringBuilder();
-        if (e.FaultVector != a.FaultVector) sb.Append($"  fault: expected {FaultVectors.Name(e.FaultVector)} actual {FaultVectors.Name(a.FaultVector)}\n");
-        for (int k = 0x200; k < 0x240; k++)
-            if (e.Scratch[k] != a.Scratch[k])
-            {
-                sb.Append($"  scratch {k:X}..: expected {Convert.ToHexString(e.Scratch, k & ~0xF, 16)} actual {Convert.ToHexString(a.Scratch, k & ~0xF, 16)}\n");
-                k |= 0xF;
-            }
-        return sb.Length == 0 ? null : sb.ToString();
-    }
-
-    static void FillOperands(byte[] s, Random rng)
-    {
-        BitConverter.TryWriteBytes(s.AsSpan(0), SseOracleTests.RandomSingle(rng));
-        BitConverter.TryWriteBytes(s.AsSpan(4), SseOracleTests.RandomSingle(rng));
-        if (rng.Next(2) == 0) BitConverter.TryWriteBytes(s.AsSpan(0), SseOracleTests.RandomDouble(rng));
-        if (rng.Next(2) == 0) BitConverter.TryWriteBytes(s.AsSpan(8), SseOracleTests.RandomDouble(rng));
-        WriteExtended(s.AsSpan(0x20), rng);
-        WriteExtended(s.AsSpan(0x30), rng);
-        BitConverter.TryWriteBytes(s.AsSpan(0x40), SseOracleTests.RandomDouble(rng));
-        BitConverter.TryWriteBytes(s.AsSpan(0x50), SseOracleTests.RandomSingle(rng));
-        BitConverter.TryWriteBytes(s.AsSpan(0x58), rng.Next(4) == 0 ? 0 : rng.Next(int.MinValue, int.MaxValue));
-        BitConverter.TryWriteBytes(s.AsSpan(0x5C), (short)rng.Next(-40000, 40000));
-        BitConverter.TryWriteBytes(s.AsSpan(0x60), rng.NextInt64() >> rng.Next(64));
-        // Packed BCD: 18 random digits and a sign.
-        for (int k = 0; k < 9; k++) s[0x70 + k] = (byte)(rng.Next(10) << 4 | rng.Next(10));
-        s[0x79] = (byte)(rng.Next(2) << 7);
-    }
-
-    static void WriteExtended(Span<byte> d, Random rng)
-    {
-        ulong sig = (ulong)rng.NextInt64() | ((ulong)rng.Next(2) << 63);
-        if (rng.Next(3) == 0) sig &= ~0ul << rng.Next(64);
-        int exp = rng.Next(10) switch
-        {
-            0 => 0,
-            1 => 0x7FFF,
-            2 => rng.Next(1, 40),
-            3 => rng.Next(0x7FC0, 0x7FFF),
-            _ => rng.Next(0x3FC0, 0x4040),
-        };
-        if (exp != 0 && rng.Next(8) != 0) sig |= 1ul << 63; // mostly normal, sometimes unnormal
-        if (exp == 0 && rng.Next(2) == 0) sig &= ~(1ul << 63);
-        BitConverter.TryWriteBytes(d, sig);
-        BitConverter.TryWriteBytes(d[8..], (ushort)(exp | (rng.Next(2) << 15)));
-    }
-
-    static byte[] Assemble(Assembler a, ulong address)
-    {
-        var w = new Writer();
-        a.Assemble(w, address);
-        return w.Bytes.ToArray();
-    }
-
-    sealed class Writer : CodeWriter
-    {
-        public readonly List<byte> Bytes = new();
-        public override void WriteByte(byte value) => Bytes.Add(value);
+        // The transcendental approximation of the host is not correctly rounded: with the exact
+        // function rounded once, ~3% of its results differ in the last bit (or only in C1) — see
+        // ExtendedTranscendentals. 10% bounds that residue with room for other seeds; more means a regression.
+        if (ulps > 0) Assert.True(inexact * 10 <= total, $"{inexact} of {total} results not bit-exact");
     }
 }

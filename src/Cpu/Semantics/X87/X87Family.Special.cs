@@ -36,17 +36,30 @@ static partial class X87Family
             if (v.IsInf) { env.Flags |= FpFlags.Invalid; r = Indefinite; return true; }
             if (OutOfRange(v)) { cpu.Fsw |= X87Bits.C2; return false; }
             if (v.IsZero) { r = m == Mnemonic.Fsin ? SoftFloat.Zero(v.Sign) : new FpBits { BiasedExp = 0x3FFF, Sig64 = 1ul << 63 }; return true; }
-            double x = ToDouble(v);
-            r = FromDouble(m == Mnemonic.Fsin ? Math.Sin(x) : Math.Cos(x), ref env);
+            var (sin, cos) = ExtendedTranscendentals.SinCos(v, ref env, m == Mnemonic.Fsin, m == Mnemonic.Fcos);
+            r = m == Mnemonic.Fsin ? sin : cos;
             return true;
         }
-        // F2XM1: 2^x − 1 for −1 ≤ x ≤ 1.
+        // F2XM1: 2^x − 1 for −1 ≤ x ≤ 1 (exact at ±1: 1 and −½).
         if (v.IsZero) { r = SoftFloat.Zero(v.Sign); return true; }
         if (v.IsInf) { r = v.Sign ? new FpBits { Sign = true, BiasedExp = 0x3FFF, Sig64 = 1ul << 63 } : SoftFloat.Infinity(false, FpFormat.Extended); return true; }
+        if (v.Exp == 0 && v.Sig == 1ul << 63)
+        {
+            // 2^±1 − 1 = 1 or −½ exactly, yet the host (AMD Zen 4) reports PE: for +1 its
+            // approximation lands just below 1, so rounding down or toward zero gives 1 − 2^−64 and
+            // nearest or up gives 1 with C1 (rounded up). For −1 it gives −½, with PE and C1 clear.
+            env.Flags |= FpFlags.Precision;
+            bool below = !v.Sign && env.Rounding is RoundingMode.Down or RoundingMode.TowardZero;
+            r = below
+                ? new FpBits { BiasedExp = 0x3FFE, Sig64 = ulong.MaxValue }
+                : new FpBits { Sign = v.Sign, BiasedExp = v.Sign ? 0x3FFE : 0x3FFF, Sig64 = 1ul << 63 };
+            env.RoundedUp = !v.Sign && !below;
+            return true;
+        }
+        if (v.Exp < 0) { r = ExtendedTranscendentals.Exp2M1(v, ref env); return true; }
+        // Outside −1 ≤ x ≤ +1 the result is undefined (SDM vol.2 F2XM1): some finite approximation.
         double y = ToDouble(v);
-        double t = y * Math.Log(2.0);
-        double res = Math.Abs(t) < 1e-5 ? t + t * t / 2 + t * t * t / 6 : Math.Pow(2.0, y) - 1.0;
-        r = FromDouble(res, ref env);
+        r = FromDouble(Math.Pow(2.0, y) - 1.0, ref env);
         return true;
     }
 
@@ -82,14 +95,20 @@ static partial class X87Family
             {
                 var r = Scale(a, b, ref env);
                 SoftFloat.Finish(ref env, 0, a, b);
+                SetRoundingC1(cpu, env);
                 if (Signal(cpu, env.Flags)) Write(cpu, 0, r);
                 return;
             }
             case Mnemonic.Fprem:
             case Mnemonic.Fprem1:
             {
+                ushort before = cpu.Fsw;
                 var r = Remainder(cpu, a, b, m == Mnemonic.Fprem1, ref env);
                 SoftFloat.Finish(ref env, 0, a, b);
+                // An unmasked denormal operand stops the instruction before it computes anything:
+                // no quotient bits, C2 (incomplete) clear (observed on AMD Zen 4).
+                if ((env.Flags & ~env.Masks & FpFlags.Denormal) != 0)
+                    cpu.Fsw = (ushort)((cpu.Fsw & ~X87Bits.ConditionMask) | (before & (X87Bits.C0 | X87Bits.C3)));
                 if (Signal(cpu, env.Flags)) Write(cpu, 0, r);
                 return;
             }
@@ -124,16 +143,16 @@ static partial class X87Family
                 }
                 else if (m == Mnemonic.Fptan)
                 {
-                    first = a.IsZero ? SoftFloat.Zero(a.Sign) : FromDouble(Math.Tan(ToDouble(a)), ref env);
+                    first = a.IsZero ? SoftFloat.Zero(a.Sign) : ExtendedTranscendentals.Tan(a, ref env);
                     second = new FpBits { BiasedExp = 0x3FFF, Sig64 = 1ul << 63 };
                 }
                 else
                 {
-                    double x = ToDouble(a);
-                    first = a.IsZero ? SoftFloat.Zero(a.Sign) : FromDouble(Math.Sin(x), ref env);
-                    second = a.IsZero ? new FpBits { BiasedExp = 0x3FFF, Sig64 = 1ul << 63 } : FromDouble(Math.Cos(x), ref env);
+                    if (a.IsZero) { first = SoftFloat.Zero(a.Sign); second = new FpBits { BiasedExp = 0x3FFF, Sig64 = 1ul << 63 }; }
+                    else (first, second) = ExtendedTranscendentals.SinCos(a, ref env);
                 }
                 SoftFloat.Finish(ref env, 0, a, a);
+                SetRoundingC1(cpu, env);
                 if (!Signal(cpu, env.Flags)) return;
                 Write(cpu, 0, first);
                 PushBits(cpu, second);
@@ -148,12 +167,28 @@ static partial class X87Family
                     if (a.Class == FpClass.Unsupported || b.Class == FpClass.Unsupported) { env.Flags |= FpFlags.Invalid; r = Indefinite; }
                     else r = SoftFloat.PropagateNaN(a, b, FpFormat.Extended, ref env);
                 }
+                else if (m == Mnemonic.Fpatan) r = Arctangent(b, a, ref env);
+                else if (m == Mnemonic.Fyl2x && a.Class == FpClass.Normal && !a.Sign && b.Class == FpClass.Normal)
+                {
+                    // log2 of a power of two is its exponent: the product is rounded once, and may be exact.
+                    var quiet = new FpEnv();
+                    if (a.Sig == 1ul << 63)
+                    {
+                        r = SoftFloat.Mul(b, Unpack(SoftFloat.FromInt64(a.Exp, FpFormat.Extended, ref quiet)), FpFormat.Extended, ref env);
+                        // The host (AMD Zen 4) reports PE even for these exact products (x ≠ 1).
+                        if (a.Exp != 0) env.Flags |= FpFlags.Precision;
+                    }
+                    else r = ExtendedTranscendentals.YLog2X(b, a, ref env);
+                }
+                else if (m == Mnemonic.Fyl2xp1 && a.Class == FpClass.Normal && b.Class == FpClass.Normal && a.Exp < 0)
+                    r = ExtendedTranscendentals.YLog2XPlus1(b, a, ref env);
                 else
                 {
+                    // Zero, infinite and negative operands (whose results are exact: 0, ∞ or the
+                    // indefinite), and FYL2XP1 with |x| ≥ 1, outside its defined range: binary64 is enough.
                     double x = ToDouble(a), y = ToDouble(b);
                     double res = m switch
                     {
-                        Mnemonic.Fpatan => Math.Atan2(y, x),
                         Mnemonic.Fyl2x => y * Math.Log2(x),
                         _ => y * (Math.Abs(x) < 1e-5 ? (x - x * x / 2 + x * x * x / 3) / Math.Log(2.0) : Math.Log2(1.0 + x)),
                     };
@@ -163,12 +198,27 @@ static partial class X87Family
                     else r = FromDouble(res, ref env, exact: res == 0 || double.IsInfinity(res));
                 }
                 SoftFloat.Finish(ref env, 0, a, b);
+                SetRoundingC1(cpu, env);
                 if (!Signal(cpu, env.Flags)) return;
                 Write(cpu, 1, r);
                 Pop(cpu);
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// FPATAN's arctan(y/x) with the quadrant of (x, y); zero and infinite operands give the exact
+    /// multiples of π/4 of SDM vol.2 FPATAN, Table 3-30 (rounded like any other result).
+    /// </summary>
+    static FpBits Arctangent(in FpValue y, in FpValue x, ref FpEnv env)
+    {
+        if (y.Class == FpClass.Normal && x.Class == FpClass.Normal) return ExtendedTranscendentals.Atan2(y, x, ref env);
+        int quarters;
+        if (y.IsZero) quarters = x.Sign ? 4 : 0;
+        else if (y.IsInf) quarters = x.IsInf ? (x.Sign ? 3 : 1) : 2;
+        else quarters = x.IsZero ? 2 : x.Sign ? 4 : 0; // x infinite or zero, y finite non-zero
+        return ExtendedTranscendentals.PiQuarters(quarters, y.Sign, ref env);
     }
 
     static void PushBits(Cpu cpu, in FpBits r) => Push(cpu, SoftFloat.PackSignExp80(r), r.Sig64);

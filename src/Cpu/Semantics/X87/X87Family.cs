@@ -10,9 +10,10 @@ namespace JitVirt.Cpu.Semantics.X87;
 
 /// <summary>
 /// The x87 FPU instructions (SDM vol.1 ch.8, vol.2 F*). Arithmetic is done by <see cref="SoftFloat"/>
-/// on the 80-bit registers with FCW precision and rounding control. Transcendental instructions
-/// (FSIN … FYL2XP1) are computed in binary64 and widened, so they have 53 bits of precision rather
-/// than the hardware's ~64; everything else is correctly rounded as on hardware.
+/// on the 80-bit registers with FCW precision and rounding control, correctly rounded as on
+/// hardware. The transcendental instructions (FSIN … FYL2XP1) are computed to far more than 64 bits
+/// by <see cref="ExtendedTranscendentals"/> and rounded once; the hardware's own approximation
+/// differs from that in the last bit for a few percent of arguments (see X87OracleTests).
 /// </summary>
 static unsafe partial class X87Family
 {
@@ -69,12 +70,48 @@ static unsafe partial class X87Family
         {
             cpu.FpuDp = cpu.EffectiveAddress(i);
             cpu.FpuDs = cpu.Segments[Cpu.MemorySegment(i)].Selector;
-            modrm = op.GroupIndex >= 0 ? op.GroupIndex << 3 : 0; // mod and r/m are not kept by the decoder
+            modrm = (op.GroupIndex >= 0 ? op.GroupIndex << 3 : 0) | MemoryModRm(i);
         }
         else modrm = (int)(op.OpCode & 0xFF) | (i.OpCount > 1 && i.Op1Kind == OpKind.Register && i.Op1Register >= Iced.Intel.Register.ST0 ? St(i.Op1Register) : i.OpCount > 0 && i.Op0Kind == OpKind.Register && i.Op0Register > Iced.Intel.Register.ST0 ? St(i.Op0Register) : 0);
         uint first = op.OpCode > 0xFF ? op.OpCode >> 8 : op.OpCode;
         cpu.FpuOpcode = (ushort)(((first & 7) << 8) | (uint)(modrm & 0xFF));
     }
+
+    /// <summary>
+    /// The mod and r/m fields of a memory operand's ModRM byte, rebuilt from the decoded operand
+    /// (FOP keeps the whole ModRM byte, SDM vol.1 §8.1.10; Iced does not keep the raw byte). The
+    /// decoder reports the displacement size that was encoded, so the rebuilt fields are the original ones.
+    /// </summary>
+    static int MemoryModRm(in Instruction i)
+    {
+        if (i.IsIPRelativeMemoryOperand) return 0b00_000_101;
+        var b = i.MemoryBase; var x = i.MemoryIndex;
+        int disp = i.MemoryDisplSize;
+        if (b is >= Iced.Intel.Register.BX and <= Iced.Intel.Register.DI || x is >= Iced.Intel.Register.SI and <= Iced.Intel.Register.DI
+            || (b == Iced.Intel.Register.None && x == Iced.Intel.Register.None && disp == 2))
+        {
+            // 16-bit addressing (SDM vol.2 Table 2-1).
+            int rm16 = (b, x) switch
+            {
+                (Iced.Intel.Register.BX, Iced.Intel.Register.SI) => 0, (Iced.Intel.Register.BX, Iced.Intel.Register.DI) => 1,
+                (Iced.Intel.Register.BP, Iced.Intel.Register.SI) => 2, (Iced.Intel.Register.BP, Iced.Intel.Register.DI) => 3,
+                (Iced.Intel.Register.SI, Iced.Intel.Register.None) => 4, (Iced.Intel.Register.DI, Iced.Intel.Register.None) => 5,
+                (Iced.Intel.Register.BP, Iced.Intel.Register.None) => 6, (Iced.Intel.Register.None, Iced.Intel.Register.None) => 6,
+                _ => 7,
+            };
+            if (b == Iced.Intel.Register.None && x == Iced.Intel.Register.None) return rm16;
+            return (disp == 0 ? 0 : disp == 1 ? 0x40 : 0x80) | rm16;
+        }
+        // 32/64-bit addressing (SDM vol.2 Tables 2-2, 2-3): an index, an RSP/R12 base or no base needs a SIB byte.
+        bool noBase = b == Iced.Intel.Register.None;
+        int rm = x != Iced.Intel.Register.None || noBase || (b.GetNumber() & 7) == 4 ? 4 : b.GetNumber() & 7;
+        if (noBase && x == Iced.Intel.Register.None && !Is64BitCode(i)) return 0b00_000_101; // disp32 only
+        if (noBase) return rm; // SIB with base 101 and mod 00: disp32
+        int mod = disp == 0 ? 0 : disp == 1 ? 0x40 : 0x80;
+        return mod | rm;
+    }
+
+    static bool Is64BitCode(in Instruction i) => i.CodeSize == CodeSize.Code64;
 
     static FpValue IntegerValue(long v)
     {
@@ -179,7 +216,7 @@ static unsafe partial class X87Family
             _ => SoftFloat.Div(b, a, f, ref env),
         };
         SoftFloat.Finish(ref env, 0, a, b);
-        cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
+        SetRoundingC1(cpu, env);
         if (!Signal(cpu, env.Flags)) return;
         Write(cpu, dst, r);
         if (pop) Pop(cpu);
@@ -207,9 +244,10 @@ static unsafe partial class X87Family
         };
         bool eflags = m is Mnemonic.Fcomi or Mnemonic.Fcomip or Mnemonic.Fucomi or Mnemonic.Fucomip;
         int c;
+        bool masked;
         if (IsEmpty(cpu, 0) || (src >= 0 && IsEmpty(cpu, src)))
         {
-            if (!StackFault(cpu, false)) return;
+            masked = StackFault(cpu, false);
             c = 2;
         }
         else
@@ -219,8 +257,10 @@ static unsafe partial class X87Family
             bool signaling = m is not (Mnemonic.Fucom or Mnemonic.Fucomp or Mnemonic.Fucompp or Mnemonic.Fucomi or Mnemonic.Fucomip);
             c = SoftFloat.Compare(a, b, signaling, ref env);
             SoftFloat.Finish(ref env, 0, a, b);
-            if (!Signal(cpu, env.Flags)) return;
+            masked = Signal(cpu, env.Flags);
         }
+        // The result (unordered after IE) is reported even when the exception is unmasked; only the
+        // pops are left undone then (observed on AMD Zen 4; Bochs does the same).
         if (eflags)
         {
             ulong f = c switch { 2 => Rflags.ZF | Rflags.PF | Rflags.CF, -1 => Rflags.CF, 0 => Rflags.ZF, _ => 0 };
@@ -228,6 +268,7 @@ static unsafe partial class X87Family
             cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
         }
         else SetConditions(cpu, c switch { 2 => X87Bits.C3 | X87Bits.C2 | X87Bits.C0, -1 => X87Bits.C0, 0 => X87Bits.C3, _ => 0 });
+        if (!masked) return;
         for (int k = 0; k < pops; k++) Pop(cpu);
     }
 
@@ -274,7 +315,8 @@ static unsafe partial class X87Family
         else
         {
             cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
-            if (!Signal(cpu, env.Flags)) return;
+            // An unmasked denormal operand does not stop the load (observed on AMD Zen 4); IE does.
+            if (!Signal(cpu, env.Flags) && (env.Flags & FpFlags.Invalid) != 0) return;
         }
         Push(cpu, se, sig);
     }
@@ -314,6 +356,14 @@ static unsafe partial class X87Family
         {
             int d = St(i.Op0Register);
             Touch(cpu, i);
+            if (IsEmpty(cpu, 0) && m == Mnemonic.Fstpnce)
+            {
+                // D9 D8+i (the undocumented FSTP alias) makes no stack-underflow check: an empty
+                // ST(0) is just popped (observed on AMD Zen 4).
+                cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
+                Pop(cpu);
+                return;
+            }
             if (IsEmpty(cpu, 0))
             {
                 if (!StackFault(cpu, false)) return;
@@ -359,7 +409,9 @@ static unsafe partial class X87Family
                 {
                     var r = SoftFloat.RoundToIntegral(v, FpFormat.Extended, env.Rounding, ref env);
                     var iv = Unpack(r);
+                    bool roundedUp = env.RoundedUp;
                     long n = iv.Class == FpClass.Normal && iv.Exp < 63 ? SoftFloat.ToInt(iv, 64, RoundingMode.TowardZero, ref env) : long.MaxValue;
+                    env.RoundedUp = roundedUp;
                     if (iv.IsZero) n = 0;
                     if (v.Class >= FpClass.Infinity || n == long.MaxValue || Math.Abs(n) > 999_999_999_999_999_999)
                     {
@@ -382,9 +434,13 @@ static unsafe partial class X87Family
                     break;
                 }
             }
-            cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
+            // Unmasked overflow or underflow on a store: memory is not written and the rounding is
+            // not reported (no PE, C1 clear; observed on AMD Zen 4).
+            bool unmaskedRange = (env.Flags & ~env.Masks & (FpFlags.Overflow | FpFlags.Underflow)) != 0;
+            if (unmaskedRange) { env.Flags &= ~FpFlags.Precision; env.RoundedUp = false; }
+            SetRoundingC1(cpu, env);
             if (!Signal(cpu, env.Flags)) return;
-            if ((env.Flags & ~env.Masks & (FpFlags.Overflow | FpFlags.Underflow)) != 0) return; // unmasked O/U: memory is not written
+            if (unmaskedRange) return;
         }
         bool user = cpu.Cpl == 3;
         switch (bytes)
@@ -460,7 +516,7 @@ static unsafe partial class X87Family
                 break;
         }
         SoftFloat.Finish(ref env, 0, v, v);
-        cpu.Fsw &= unchecked((ushort)~X87Bits.C1);
+        SetRoundingC1(cpu, env);
         if (!Signal(cpu, env.Flags)) return;
         Write(cpu, 0, r);
     }

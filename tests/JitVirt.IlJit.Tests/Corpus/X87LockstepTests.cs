@@ -1,0 +1,66 @@
+using JitVirt.Cpu.Tests.Fpu;
+using JitVirt.NativeOracle;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace JitVirt.IlJit.Tests.Corpus;
+
+/// <summary>
+/// The x87 host-oracle corpus (<see cref="X87OracleCorpus"/>: every x87 form that runs in 64-bit
+/// user mode, random operands of every class, random precision/rounding control and exception
+/// masks, the final FNSAVE image in scratch) run by the interpreter and by compiled blocks at
+/// threshold 0. The whole outcome — GPRs, RFLAGS, XMM, MXCSR, every scratch byte (memory results,
+/// the FNSAVE image with FCW, FSW, tags and all eight registers, stale ones included), the stack
+/// block, RIP and any fault — must be identical. JITVIRT_X87_CASES sets the cases per form
+/// (default 24), JITVIRT_ORACLE_SEED the seed.
+/// </summary>
+public sealed class X87LockstepTests(ITestOutputHelper output)
+{
+    static int Seed => int.TryParse(Environment.GetEnvironmentVariable("JITVIRT_ORACLE_SEED"), out int s) ? s : 0x87;
+
+    [Fact]
+    public void Every_x87_form_compiles_to_what_the_interpreter_does()
+    {
+        var layout = OracleSlotExecutor.DefaultLayout;
+        using var reference = new OracleSlotExecutor(layout, compiled: false);
+        using var compiled = new OracleSlotExecutor(layout, compiled: true);
+        int perForm = X87OracleCorpus.CasesPerForm(24);
+        long cases = 0, mismatches = 0, faults = 0;
+        var failingForms = new SortedSet<string>();
+        string? first = null;
+        foreach (var c in X87OracleCorpus.Generate(layout, perForm, Seed))
+        {
+            var expected = c.Initial.Clone();
+            reference.Execute(ExecutionMode.Long64, c.Code, expected);
+            var actual = c.Initial.Clone();
+            compiled.Execute(ExecutionMode.Long64, c.Code, actual);
+            cases++;
+            if (expected.Faulted) faults++;
+            string diff = Diff(expected, actual);
+            if (reference.Cpu.Rip != compiled.Cpu.Rip) diff += $" RIP {reference.Cpu.Rip:X} vs {compiled.Cpu.Rip:X};";
+            if (diff.Length == 0) continue;
+            mismatches++;
+            failingForms.Add(c.Form.ToString());
+            first ??= $"{X87OracleCorpus.Describe(c)}: {diff}";
+        }
+        output.WriteLine($"{X87OracleCorpus.Forms.Count} forms × {perForm} = {cases:N0} cases ({faults:N0} faulting), seed {Seed}, "
+            + $"{compiled.Tiered!.BlocksCompiled:N0} blocks compiled, {mismatches} mismatches in {failingForms.Count} forms: {string.Join(' ', failingForms)}");
+        Assert.True(compiled.Tiered.BlocksCompiled >= X87OracleCorpus.Forms.Count, "every form ran compiled");
+        Assert.True(mismatches == 0, $"{mismatches} mismatches (seed {Seed}); first: {first}");
+    }
+
+    static string Diff(OracleState a, OracleState b)
+    {
+        var d = new System.Text.StringBuilder();
+        for (int r = 0; r < a.Gpr.Length; r++) if (a.Gpr[r] != b.Gpr[r]) d.Append($" GPR{r} {a.Gpr[r]:X} vs {b.Gpr[r]:X};");
+        if (a.Rflags != b.Rflags) d.Append($" RFLAGS {a.Rflags:X} vs {b.Rflags:X};");
+        for (int k = 0; k < a.Xmm.Length; k++) if (a.Xmm[k] != b.Xmm[k]) d.Append($" XMM{k} {a.Xmm[k]} vs {b.Xmm[k]};");
+        if (a.Mxcsr != b.Mxcsr) d.Append($" MXCSR {a.Mxcsr:X} vs {b.Mxcsr:X};");
+        if (a.FaultVector != b.FaultVector || a.ErrorCode != b.ErrorCode || a.FaultAddress != b.FaultAddress)
+            d.Append($" fault {a.FaultVector}/{a.ErrorCode:X}/{a.FaultAddress:X} vs {b.FaultVector}/{b.ErrorCode:X}/{b.FaultAddress:X};");
+        for (int k = 0; k < a.Scratch.Length; k++)
+            if (a.Scratch[k] != b.Scratch[k]) { d.Append($" scratch[{k:X3}] {a.Scratch[k]:X2} vs {b.Scratch[k]:X2};"); break; }
+        if (!a.Stack.AsSpan().SequenceEqual(b.Stack)) d.Append(" stack memory differs;");
+        return d.ToString();
+    }
+}
