@@ -1,0 +1,375 @@
+using System.Reflection.Emit;
+using Iced.Intel;
+using JitVirt.Cpu.Memory;
+using JitVirt.Cpu.State;
+using CpuT = JitVirt.Cpu.Cpu;
+using Label = System.Reflection.Emit.Label;
+
+namespace JitVirt.IlJit;
+
+/// <summary>
+/// Emits the memory forms of <see cref="InlineForms"/> (64-bit code, 64-bit address size): the
+/// linear address from register locals, the software-TLB hit test that Cpu.ReadLinear/WriteLinear
+/// make, and the access through the entry's host pointer. A hit needs the exact tag — linear page |
+/// current generation, without <see cref="SoftwareTlb.SlowPath"/> — of the read table for loads and
+/// of the write table for stores and read-modify-writes; write entries of frames holding decoded
+/// code or watched page tables, and every MMIO/ROM entry, carry SlowPath, so no store to such a
+/// frame is done here. Anything else (miss, slow entry, page-crossing access, non-canonical
+/// address, alignment checking possible) runs the interpreter's handler for the instruction with
+/// the helper bookkeeping of BlockCompiler, so faults, page walks, MMIO, code invalidation and the
+/// shadow MMU's write watch are the interpreter's own; a fault or any pending event returns from
+/// the body there with the interpreter's RIP, registers, flag record and retired count.
+/// </summary>
+sealed class MemoryEmitter
+{
+    static readonly Type[] HandlerParameters = [typeof(CpuT), Members.InstructionByRef];
+
+    readonly ILGenerator _il;
+    readonly RegisterLocals _regs;
+    readonly EmitContext _ctx;
+    readonly LocalBuilder _linear, _host, _user, _tlb, _entry, _value;
+
+    public MemoryEmitter(ILGenerator il, RegisterLocals regs, EmitContext ctx)
+    {
+        _il = il; _regs = regs; _ctx = ctx;
+        _linear = il.DeclareLocal(typeof(ulong));
+        _host = il.DeclareLocal(typeof(nint));
+        _user = il.DeclareLocal(typeof(bool));
+        _tlb = il.DeclareLocal(typeof(SoftwareTlb));
+        _entry = il.DeclareLocal(typeof(SoftwareTlb.Entry).MakeByRefType());
+        _value = il.DeclareLocal(typeof(ulong));
+    }
+
+    /// <summary>Declares locals for the registers a memory form reads or writes.</summary>
+    public static void DeclareRegisters(in Instruction i, RegisterLocals regs)
+    {
+        if (i.Op0Kind == OpKind.Register) regs.Declare(i.Op0Register);
+        if (i.OpCount > 1 && i.Op1Kind == OpKind.Register) regs.Declare(i.Op1Register);
+        if (i.Mnemonic is Mnemonic.Push or Mnemonic.Pop) { regs.Declare(Register.RSP); return; }
+        if (i.MemoryBase.IsGPR64()) regs.Declare(i.MemoryBase);
+        if (i.MemoryIndex.IsGPR64()) regs.Declare(i.MemoryIndex);
+    }
+
+    /// <summary>
+    /// Emits instruction <paramref name="k"/> (<paramref name="kind"/>), with
+    /// <paramref name="unsynced"/> inline instructions before it not yet added to
+    /// InstructionsRetired (what the slow path brings up to date before the handler runs).
+    /// </summary>
+    public void Emit(in Instruction i, InlineForms.Kind kind, bool flagsDead, int k, nint handler, int unsynced)
+    {
+        var slow = _il.DefineLabel();
+        var join = _il.DefineLabel();
+        switch (kind)
+        {
+            case InlineForms.Kind.Load: EmitLoad(i, slow); break;
+            case InlineForms.Kind.Store: EmitStore(i, slow); break;
+            case InlineForms.Kind.BinaryLoad: EmitBinaryLoad(i, flagsDead, slow); break;
+            case InlineForms.Kind.BinaryMemory: EmitBinaryMemory(i, flagsDead, slow); break;
+            case InlineForms.Kind.Push: EmitPush(i, slow); break;
+            case InlineForms.Kind.Pop: EmitPop(i, slow); break;
+            default: throw new InvalidOperationException($"{i.Code} is not a memory form");
+        }
+        _il.Emit(OpCodes.Br, join);
+        _il.MarkLabel(slow);
+        EmitSlowPath(i, k, handler, unsynced);
+        _il.MarkLabel(join);
+    }
+
+    // ------------------------------------------------------------------ forms
+
+    /// <summary>MOV r, m: a 32-bit load zero-extends into the register (SDM vol.1 §3.4.1.1).</summary>
+    void EmitLoad(in Instruction i, Label slow)
+    {
+        int size = i.Op0Register.GetSize();
+        EmitEffectiveLinear(i);
+        EmitProbe(AccessKind.Read, size, slow);
+        EmitLoadHost(size);
+        _regs.EmitWrite(i.Op0Register);
+    }
+
+    /// <summary>MOV m, r/imm (an imm32 sign-extended to 64 bits for a qword store).</summary>
+    void EmitStore(in Instruction i, Label slow)
+    {
+        int size = i.MemorySize.GetSize();
+        EmitEffectiveLinear(i);
+        EmitProbe(AccessKind.Write, size, slow);
+        _il.Emit(OpCodes.Ldloc, _host);
+        EmitSource(i, size);
+        EmitStoreIndirect(size);
+    }
+
+    /// <summary>ADD/SUB/AND/OR/XOR/CMP r, m through the Alu method the interpreter's Forms.Binary calls.</summary>
+    void EmitBinaryLoad(in Instruction i, bool flagsDead, Label slow)
+    {
+        var dest = i.Op0Register;
+        int size = dest.GetSize();
+        bool writes = i.Mnemonic != Mnemonic.Cmp;
+        EmitEffectiveLinear(i);
+        EmitProbe(AccessKind.Read, size, slow);
+        if (flagsDead)
+        {
+            if (!writes) return;
+            _regs.EmitRead(dest);
+            EmitLoadHost(size);
+            EmitRawOp(i.Mnemonic, size);
+            _regs.EmitWrite(dest);
+            return;
+        }
+        _il.Emit(OpCodes.Ldarg_0);
+        _regs.EmitRead(dest);
+        EmitLoadHost(size);
+        _il.Emit(OpCodes.Call, Members.Alu(i.Mnemonic.ToString(), WidthType(size)));
+        if (writes) _regs.EmitWrite(dest);
+    }
+
+    /// <summary>
+    /// ADD/SUB/AND/OR/XOR m, r/imm (read-modify-write: the write table's entry, as the
+    /// interpreter's write probe) and CMP/TEST m, r/imm (a read).
+    /// </summary>
+    void EmitBinaryMemory(in Instruction i, bool flagsDead, Label slow)
+    {
+        int size = i.MemorySize.GetSize();
+        bool writes = i.Mnemonic is not (Mnemonic.Cmp or Mnemonic.Test);
+        EmitEffectiveLinear(i);
+        EmitProbe(writes ? AccessKind.Write : AccessKind.Read, size, slow);
+        if (flagsDead)
+        {
+            if (!writes) return;
+            _il.Emit(OpCodes.Ldloc, _host);
+            EmitLoadHost(size);
+            EmitSource(i, size);
+            EmitRawOp(i.Mnemonic, size);
+            EmitStoreIndirect(size);
+            return;
+        }
+        if (writes) _il.Emit(OpCodes.Ldloc, _host);
+        _il.Emit(OpCodes.Ldarg_0);
+        EmitLoadHost(size);
+        EmitSource(i, size);
+        _il.Emit(OpCodes.Call, Members.Alu(i.Mnemonic.ToString(), WidthType(size)));
+        if (writes) EmitStoreIndirect(size);
+    }
+
+    /// <summary>
+    /// PUSH r64/imm: the value (read before RSP moves, so PUSH RSP pushes the old RSP) goes to
+    /// RSP − 8, then RSP ← RSP − 8 (SDM vol.2 PUSH; 64-bit stack address size, SS base ignored).
+    /// </summary>
+    void EmitPush(in Instruction i, Label slow)
+    {
+        var rsp = _regs.Of(Register.RSP);
+        _il.Emit(OpCodes.Ldloc, rsp);
+        _il.Emit(OpCodes.Ldc_I8, 8L);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Stloc, _linear);
+        EmitProbe(AccessKind.Write, 8, slow);
+        _il.Emit(OpCodes.Ldloc, _host);
+        if (i.Op0Kind == OpKind.Register) _regs.EmitRead(i.Op0Register);
+        else _il.Emit(OpCodes.Ldc_I8, unchecked((long)i.GetImmediate(0)));
+        _il.Emit(OpCodes.Stind_I8);
+        _il.Emit(OpCodes.Ldloc, _linear);
+        _il.Emit(OpCodes.Stloc, rsp);
+    }
+
+    /// <summary>POP r64: RSP ← RSP + 8, then the register ← the value, so POP RSP leaves the popped value (SDM vol.2 POP).</summary>
+    void EmitPop(in Instruction i, Label slow)
+    {
+        var rsp = _regs.Of(Register.RSP);
+        _il.Emit(OpCodes.Ldloc, rsp);
+        _il.Emit(OpCodes.Stloc, _linear);
+        EmitProbe(AccessKind.Read, 8, slow);
+        EmitLoadHost(8);
+        _il.Emit(OpCodes.Stloc, _value);
+        _il.Emit(OpCodes.Ldloc, rsp);
+        _il.Emit(OpCodes.Ldc_I8, 8L);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, rsp);
+        _il.Emit(OpCodes.Ldloc, _value);
+        _regs.EmitWrite(i.Op0Register);
+    }
+
+    // ------------------------------------------------------------------ address and TLB
+
+    /// <summary>
+    /// _linear ← disp + base + index·scale (RIP-relative: + CodeDelta, as Cpu.EffectiveAddress
+    /// relocates it) + the FS/GS base; 64-bit address size, so nothing is truncated (SDM vol.1 §3.7.5).
+    /// </summary>
+    void EmitEffectiveLinear(in Instruction i)
+    {
+        _il.Emit(OpCodes.Ldc_I8, unchecked((long)i.MemoryDisplacement64));
+        var b = i.MemoryBase;
+        if (b == Register.RIP)
+        {
+            _il.Emit(OpCodes.Ldarg_0);
+            _il.Emit(OpCodes.Ldfld, Members.CodeDelta);
+            _il.Emit(OpCodes.Add);
+        }
+        else if (b != Register.None)
+        {
+            _il.Emit(OpCodes.Ldloc, _regs.Of(b));
+            _il.Emit(OpCodes.Add);
+        }
+        if (i.MemoryIndex != Register.None)
+        {
+            _il.Emit(OpCodes.Ldloc, _regs.Of(i.MemoryIndex));
+            if (i.MemoryIndexScale != 1)
+            {
+                _il.Emit(OpCodes.Ldc_I4, BitOperationsLog2(i.MemoryIndexScale));
+                _il.Emit(OpCodes.Shl);
+            }
+            _il.Emit(OpCodes.Add);
+        }
+        int seg = CpuT.MemorySegment(i);
+        if (seg is SegmentIndex.Fs or SegmentIndex.Gs)
+        {
+            _il.Emit(OpCodes.Ldarg_0);
+            _il.Emit(OpCodes.Ldfld, Members.Segments);
+            _il.Emit(OpCodes.Ldc_I4, seg);
+            _il.Emit(OpCodes.Ldelema, typeof(SegmentRegister));
+            _il.Emit(OpCodes.Ldfld, Members.SegmentBase);
+            _il.Emit(OpCodes.Add);
+        }
+        _il.Emit(OpCodes.Stloc, _linear);
+    }
+
+    static int BitOperationsLog2(int scale) => System.Numerics.BitOperations.Log2((uint)scale);
+
+    /// <summary>
+    /// The hit test of Cpu.ReadLinear/WriteLinear for <paramref name="size"/> bytes at _linear,
+    /// plus the two checks Cpu.TryLinear makes first in 64-bit mode; on a hit _host is the host
+    /// address, otherwise control goes to <paramref name="slow"/>:
+    /// <list type="bullet">
+    /// <item>non-canonical address (#GP/#SS, SDM vol.1 §3.3.7.1): the last byte is on the same
+    /// page (tested below) and canonical boundaries are page boundaries, so the first byte decides;</item>
+    /// <item>alignment checking possible — CPL 3 with CR0.AM and RFLAGS.AC (#AC, SDM vol.3 §7.15
+    /// "Interrupt 17"): the handler decides;</item>
+    /// <item>the table of the access kind for the current privilege (CPL 3: user, SDM vol.3 §5.6)
+    /// misses, or holds a SlowPath entry;</item>
+    /// <item>the access crosses into the next page.</item>
+    /// </list>
+    /// </summary>
+    void EmitProbe(AccessKind kind, int size, Label slow)
+    {
+        // canonical: (long)linear << 16 >> 16 == linear
+        _il.Emit(OpCodes.Ldloc, _linear);
+        _il.Emit(OpCodes.Ldc_I4, 16);
+        _il.Emit(OpCodes.Shl);
+        _il.Emit(OpCodes.Ldc_I4, 16);
+        _il.Emit(OpCodes.Shr);
+        _il.Emit(OpCodes.Ldloc, _linear);
+        _il.Emit(OpCodes.Bne_Un, slow);
+
+        // user = CPL == 3; alignment checking only at CPL 3 with AM and AC both set
+        var noAlignmentCheck = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Call, Members.GetCpl);
+        _il.Emit(OpCodes.Ldc_I4_3);
+        _il.Emit(OpCodes.Ceq);
+        _il.Emit(OpCodes.Dup);
+        _il.Emit(OpCodes.Stloc, _user);
+        _il.Emit(OpCodes.Brfalse, noAlignmentCheck);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, Members.RflagsStatic);
+        _il.Emit(OpCodes.Ldc_I8, (long)Rflags.AC);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Brfalse, noAlignmentCheck);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, Members.Cr0);
+        _il.Emit(OpCodes.Ldc_I8, (long)Cr0.AM);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Brtrue, slow);
+        _il.MarkLabel(noAlignmentCheck);
+
+        // ref entry = ref cpu.Tlb.Table(kind, user)[SoftwareTlb.IndexOf(linear)]
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, Members.Tlb);
+        _il.Emit(OpCodes.Dup);
+        _il.Emit(OpCodes.Stloc, _tlb);
+        _il.Emit(OpCodes.Ldc_I4, (int)kind);
+        _il.Emit(OpCodes.Ldloc, _user);
+        _il.Emit(OpCodes.Call, Members.TlbTable);
+        _il.Emit(OpCodes.Ldloc, _linear);
+        _il.Emit(OpCodes.Call, Members.TlbIndexOf);
+        _il.Emit(OpCodes.Ldelema, typeof(SoftwareTlb.Entry));
+        _il.Emit(OpCodes.Stloc, _entry);
+
+        // entry.Tag == (linear & ~0xFFF) | tlb.Generation (a SlowPath entry never equals it)
+        _il.Emit(OpCodes.Ldloc, _entry);
+        _il.Emit(OpCodes.Ldfld, Members.EntryTag);
+        _il.Emit(OpCodes.Ldloc, _linear);
+        _il.Emit(OpCodes.Ldc_I8, ~0xFFFL);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Ldloc, _tlb);
+        _il.Emit(OpCodes.Ldfld, Members.TlbGeneration);
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Bne_Un, slow);
+
+        // (linear & 0xFFF) <= 4096 - size: the whole access is on this page
+        _il.Emit(OpCodes.Ldloc, _linear);
+        _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Ldc_I8, 4096L - size);
+        _il.Emit(OpCodes.Bgt_Un, slow);
+
+        // host = entry.HostAddend + (nint)linear
+        _il.Emit(OpCodes.Ldloc, _entry);
+        _il.Emit(OpCodes.Ldfld, Members.EntryHostAddend);
+        _il.Emit(OpCodes.Ldloc, _linear);
+        _il.Emit(OpCodes.Conv_I);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _host);
+    }
+
+    /// <summary>
+    /// The interpreter's handler for the instruction, with BlockCompiler's helper bookkeeping:
+    /// registers stored, retired count, RIP and NextRip brought up to date, and the body returns
+    /// if anything is pending afterwards (at <paramref name="k"/> on a fault). Otherwise the
+    /// registers are reloaded and the retired count put back to where the inline path keeps it
+    /// (the caller still counts this instruction and the ones before it as unsynced).
+    /// </summary>
+    void EmitSlowPath(in Instruction i, int k, nint handler, int unsynced)
+    {
+        _regs.EmitStoreAll();
+        _ctx.EmitRetire(unsynced);
+        _ctx.EmitSetRip(Members.Rip, i.IP);
+        _ctx.EmitSetRip(Members.NextRip, i.NextIP);
+        _ctx.EmitHelperCall(k, handler, HandlerParameters);
+        _ctx.EmitPendingExit(k);
+        _ctx.EmitRetire(-unsynced);
+        _regs.EmitLoadAll();
+    }
+
+    // ------------------------------------------------------------------ values
+
+    static Type WidthType(int size) => size == 8 ? typeof(ulong) : typeof(uint);
+
+    void EmitLoadHost(int size)
+    {
+        _il.Emit(OpCodes.Ldloc, _host);
+        _il.Emit(size == 8 ? OpCodes.Ldind_I8 : OpCodes.Ldind_U4);
+    }
+
+    void EmitStoreIndirect(int size) => _il.Emit(size == 8 ? OpCodes.Stind_I8 : OpCodes.Stind_I4);
+
+    /// <summary>Operand 1 (register or immediate) at <paramref name="size"/> bytes, truncated as ReadOperand&lt;T&gt; does.</summary>
+    void EmitSource(in Instruction i, int size)
+    {
+        if (i.Op1Kind == OpKind.Register) { _regs.EmitRead(i.Op1Register); return; }
+        ulong imm = i.GetImmediate(1);
+        if (size == 8) _il.Emit(OpCodes.Ldc_I8, (long)imm);
+        else _il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)imm));
+    }
+
+    /// <summary>The result of ADD/SUB/AND/OR/XOR without the flag record, wrapping at the operand width.</summary>
+    void EmitRawOp(Mnemonic m, int size)
+    {
+        _il.Emit(m switch
+        {
+            Mnemonic.Add => OpCodes.Add,
+            Mnemonic.Sub => OpCodes.Sub,
+            Mnemonic.And => OpCodes.And,
+            Mnemonic.Or => OpCodes.Or,
+            _ => OpCodes.Xor,
+        });
+        if (size == 4) _il.Emit(OpCodes.Conv_U4);
+    }
+}
