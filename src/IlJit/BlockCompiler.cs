@@ -70,8 +70,8 @@ public static class BlockCompiler
         il.Emit(OpCodes.Stloc, ipMask);
         regs.EmitLoadAll();
 
-        var inline = new InlineEmitter(il, regs);
         var ctx = new EmitContext(il, regs, delta, ipMask);
+        var inline = new InlineEmitter(il, regs, ctx);
         int unsynced = 0; // inline instructions completed but not yet added to InstructionsRetired
         for (int k = 0; k < insns.Length; k++)
         {
@@ -79,7 +79,7 @@ public static class BlockCompiler
             if (k == 0 || kinds[k - 1] == InlineForms.Kind.None) ctx.EmitClearInterruptShadow();
             if (kinds[k] != InlineForms.Kind.None)
             {
-                inline.Emit(insns[k], kinds[k], flagsDead[k]);
+                inline.Emit(insns[k], kinds[k], flagsDead[k], k, handlers[k], unsynced);
                 unsynced++;
                 continue;
             }
