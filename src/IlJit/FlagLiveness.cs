@@ -16,6 +16,8 @@ static class FlagLiveness
         bool overwrittenLater = false; // live out of the block
         for (int k = kinds.Length - 1; k >= 0; k--)
         {
+            // A memory form may leave through a fault with the record before it live (InlineForms.ReadsFlags).
+            if (InlineForms.IsMemory(kinds[k])) { dead[k] = InlineForms.WritesFlags(kinds[k]) && overwrittenLater; overwrittenLater = false; continue; }
             switch (kinds[k])
             {
                 case InlineForms.Kind.None:
