@@ -29,12 +29,17 @@ static class InlineForms
         Push,
         /// <summary>POP r64.</summary>
         Pop,
+        /// <summary>CALL rel32 (64-bit): push of the return RIP, then the transfer; ends the block.</summary>
+        Call,
+        /// <summary>RET (64-bit, no immediate): pop of the target; ends the block.</summary>
+        Ret,
     }
 
     public static Kind Classify(in Instruction i)
     {
         if (i.IsInvalid || i.HasLockPrefix) return Kind.None;
         if (i.Mnemonic is Mnemonic.Push or Mnemonic.Pop) return ClassifyStack(i);
+        if (i.Code is Code.Call_rel32_64 or Code.Retnq) return MemoryFastPath && i.CodeSize == CodeSize.Code64 ? (i.Code == Code.Retnq ? Kind.Ret : Kind.Call) : Kind.None;
         if (i.OpCount != (i.Mnemonic is Mnemonic.Inc or Mnemonic.Dec ? 1 : 2)) return Kind.None;
         if (i.Op0Kind == OpKind.Memory) return ClassifyMemoryDestination(i);
         if (i.Op0Kind != OpKind.Register || !IsGpr3264(i.Op0Register)) return Kind.None;
@@ -57,6 +62,9 @@ static class InlineForms
 
     /// <summary>True for the forms that access guest memory (and so may leave through their handler).</summary>
     public static bool IsMemory(Kind kind) => kind >= Kind.Load;
+
+    /// <summary>True for the forms that set cpu.NextRip to a branch target (the block's end takes RIP from it).</summary>
+    public static bool TransfersControl(Kind kind) => kind is Kind.Call or Kind.Ret;
 
     /// <summary>
     /// True when the form replaces the whole lazy flag record (all six status flags) when it

@@ -45,7 +45,7 @@ sealed class MemoryEmitter
     {
         if (i.Op0Kind == OpKind.Register) regs.Declare(i.Op0Register);
         if (i.OpCount > 1 && i.Op1Kind == OpKind.Register) regs.Declare(i.Op1Register);
-        if (i.Mnemonic is Mnemonic.Push or Mnemonic.Pop) { regs.Declare(Register.RSP); return; }
+        if (i.Mnemonic is Mnemonic.Push or Mnemonic.Pop or Mnemonic.Call or Mnemonic.Ret) { regs.Declare(Register.RSP); return; }
         if (i.MemoryBase.IsGPR64()) regs.Declare(i.MemoryBase);
         if (i.MemoryIndex.IsGPR64()) regs.Declare(i.MemoryIndex);
     }
@@ -67,6 +67,8 @@ sealed class MemoryEmitter
             case InlineForms.Kind.BinaryMemory: EmitBinaryMemory(i, flagsDead, slow); break;
             case InlineForms.Kind.Push: EmitPush(i, slow); break;
             case InlineForms.Kind.Pop: EmitPop(i, slow); break;
+            case InlineForms.Kind.Call: EmitCall(i, slow); break;
+            case InlineForms.Kind.Ret: EmitRet(slow); break;
             default: throw new InvalidOperationException($"{i.Code} is not a memory form");
         }
         _il.Emit(OpCodes.Br, join);
@@ -187,7 +189,72 @@ sealed class MemoryEmitter
         _regs.EmitWrite(i.Op0Register);
     }
 
+    /// <summary>
+    /// CALL rel32 (SDM vol.2 CALL, near, 64-bit operand size): the target (relocated by
+    /// CodeDelta) must be canonical, else #GP(0) from the handler; the return RIP goes to RSP − 8,
+    /// RSP ← RSP − 8, NextRip ← target (as ControlFlow.CallNear).
+    /// </summary>
+    void EmitCall(in Instruction i, Label slow)
+    {
+        var rsp = _regs.Of(Register.RSP);
+        _il.Emit(OpCodes.Ldloc, rsp);
+        _il.Emit(OpCodes.Ldc_I8, 8L);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Stloc, _linear);
+        EmitProbe(AccessKind.Write, 8, slow);
+        _il.Emit(OpCodes.Ldc_I8, unchecked((long)i.NearBranchTarget));
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, Members.CodeDelta);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _value);
+        EmitCanonicalOrSlow(_value, slow);
+        _ctx.EmitSetRip(Members.NextRip, i.NextIP); // the return address, as the handler reads it
+        _il.Emit(OpCodes.Ldloc, _host);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, Members.NextRip);
+        _il.Emit(OpCodes.Stind_I8);
+        _il.Emit(OpCodes.Ldloc, _linear);
+        _il.Emit(OpCodes.Stloc, rsp);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldloc, _value);
+        _il.Emit(OpCodes.Stfld, Members.NextRip);
+    }
+
+    /// <summary>
+    /// RET (SDM vol.2 RET, near, 64-bit operand size): the popped target must be canonical, else
+    /// #GP(0) from the handler with RSP unchanged; RSP ← RSP + 8, NextRip ← target (as ControlFlow.ReturnNear).
+    /// </summary>
+    void EmitRet(Label slow)
+    {
+        var rsp = _regs.Of(Register.RSP);
+        _il.Emit(OpCodes.Ldloc, rsp);
+        _il.Emit(OpCodes.Stloc, _linear);
+        EmitProbe(AccessKind.Read, 8, slow);
+        EmitLoadHost(8);
+        _il.Emit(OpCodes.Stloc, _value);
+        EmitCanonicalOrSlow(_value, slow);
+        _il.Emit(OpCodes.Ldloc, rsp);
+        _il.Emit(OpCodes.Ldc_I8, 8L);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, rsp);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldloc, _value);
+        _il.Emit(OpCodes.Stfld, Members.NextRip);
+    }
+
     // ------------------------------------------------------------------ address and TLB
+
+    /// <summary>Branches to <paramref name="slow"/> unless (long)value &lt;&lt; 16 &gt;&gt; 16 == value (canonical, SDM vol.1 §3.3.7.1).</summary>
+    void EmitCanonicalOrSlow(LocalBuilder value, Label slow)
+    {
+        _il.Emit(OpCodes.Ldloc, value);
+        _il.Emit(OpCodes.Ldc_I4, 16);
+        _il.Emit(OpCodes.Shl);
+        _il.Emit(OpCodes.Ldc_I4, 16);
+        _il.Emit(OpCodes.Shr);
+        _il.Emit(OpCodes.Ldloc, value);
+        _il.Emit(OpCodes.Bne_Un, slow);
+    }
 
     /// <summary>
     /// _linear ← disp + base + index·scale (RIP-relative: + CodeDelta, as Cpu.EffectiveAddress
@@ -249,14 +316,7 @@ sealed class MemoryEmitter
     /// </summary>
     void EmitProbe(AccessKind kind, int size, Label slow)
     {
-        // canonical: (long)linear << 16 >> 16 == linear
-        _il.Emit(OpCodes.Ldloc, _linear);
-        _il.Emit(OpCodes.Ldc_I4, 16);
-        _il.Emit(OpCodes.Shl);
-        _il.Emit(OpCodes.Ldc_I4, 16);
-        _il.Emit(OpCodes.Shr);
-        _il.Emit(OpCodes.Ldloc, _linear);
-        _il.Emit(OpCodes.Bne_Un, slow);
+        EmitCanonicalOrSlow(_linear, slow);
 
         // user = CPL == 3; alignment checking only at CPL 3 with AM and AC both set
         var noAlignmentCheck = _il.DefineLabel();
