@@ -98,8 +98,9 @@ public static class BlockCompiler
         if (kinds[^1] != InlineForms.Kind.None)
         {
             regs.EmitStoreAll();
-            ctx.EmitSetRip(Members.NextRip, insns[^1].NextIP);
-            ctx.EmitSetRip(Members.Rip, insns[^1].NextIP);
+            // An inline CALL/RET has set NextRip to its target.
+            if (!InlineForms.TransfersControl(kinds[^1])) ctx.EmitSetRip(Members.NextRip, insns[^1].NextIP);
+            ctx.EmitRipFromNextRip();
         }
         ctx.EmitRetire(unsynced);
         if (block.Mode == CodeMode.Bits64) ChainEmitter.EmitTail(il, insns.Length);
