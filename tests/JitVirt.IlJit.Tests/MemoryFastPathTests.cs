@@ -34,9 +34,9 @@ public sealed unsafe class MemoryFastPathTests
         { "mov [rsi], rbx", "Store" }, { "mov dword [rsi], 5", "Store" }, { "mov qword [fs:rsi], -1", "Store" },
         { "add rax, [rsi]", "BinaryLoad" }, { "cmp ebx, [rsi+4]", "BinaryLoad" },
         { "sub [rsi], rax", "BinaryMemory" }, { "test [rsi], eax", "BinaryMemory" }, { "xor qword [rsi], 0x7F", "BinaryMemory" },
-        { "push rbx", "Push" }, { "push 0x1234", "Push" }, { "pop r12", "Pop" },
+        { "push rbx", "Push" }, { "push 0x1234", "Push" }, { "pop r12", "Pop" }, { "call rel32", "Call" }, { "ret", "Ret" },
         // Not inlined: 8/16-bit, LOCK, 32-bit address size, 16-bit push.
-        { "mov al, [rsi]", "None" }, { "mov [rsi], cx", "None" }, { "lock add [rsi], eax", "None" }, { "mov eax, [esi]", "None" }, { "push cx", "None" },
+        { "mov al, [rsi]", "None" }, { "mov [rsi], cx", "None" }, { "lock add [rsi], eax", "None" }, { "mov eax, [esi]", "None" }, { "push cx", "None" }, { "ret 8", "None" },
     };
 
     [Theory]
@@ -52,7 +52,7 @@ public sealed unsafe class MemoryFastPathTests
     [Fact]
     public void Memory_forms_read_flags_and_alu_memory_forms_write_them()
     {
-        foreach (var k in new[] { InlineForms.Kind.Load, InlineForms.Kind.Store, InlineForms.Kind.Push, InlineForms.Kind.Pop })
+        foreach (var k in new[] { InlineForms.Kind.Load, InlineForms.Kind.Store, InlineForms.Kind.Push, InlineForms.Kind.Pop, InlineForms.Kind.Call, InlineForms.Kind.Ret })
         {
             Assert.True(InlineForms.ReadsFlags(k));
             Assert.False(InlineForms.WritesFlags(k));
@@ -232,11 +232,14 @@ public sealed unsafe class MemoryFastPathTests
             case "push rbx": a.push(rbx); break;
             case "push 0x1234": a.push(0x1234); break;
             case "pop r12": a.pop(r12); break;
+            case "call rel32": { var l = a.CreateLabel(); a.call(l); a.Label(ref l); a.nop(); break; }
+            case "ret": a.ret(); break;
             case "mov al, [rsi]": a.mov(al, __byte_ptr[rsi]); break;
             case "mov [rsi], cx": a.mov(__word_ptr[rsi], cx); break;
             case "lock add [rsi], eax": a.@lock.add(__dword_ptr[rsi], eax); break;
             case "mov eax, [esi]": a.mov(eax, __dword_ptr[esi]); break;
             case "push cx": a.push(cx); break;
+            case "ret 8": a.ret(8); break;
             default: throw new ArgumentException(text);
         }
         var w = new CodeWriterImpl();

@@ -111,6 +111,48 @@ public sealed class MemoryLockstepTests
     }
 
     /// <summary>
+    /// Nested CALL/RET (inline forms ending their blocks) around memory work, with a RET whose
+    /// return address the callee rewrote on the stack, in lockstep; RBX sums what each level did.
+    /// </summary>
+    [Fact]
+    public void Calls_and_returns_match_the_interpreter()
+    {
+        using var run = new Lockstep(a =>
+        {
+            var top = a.CreateLabel();
+            var outerFn = a.CreateLabel();
+            var innerFn = a.CreateLabel();
+            var redirected = a.CreateLabel();
+            a.mov(rsi, (long)BareMetal.DataAddress);
+            a.Label(ref top);
+            a.call(outerFn);
+            a.add(rbx, 1);
+            a.jmp(top);
+            a.Label(ref outerFn);
+            a.push(rbp);
+            a.mov(rbp, __qword_ptr[rsi]);
+            a.call(innerFn);
+            a.add(__qword_ptr[rsi], rax);
+            a.pop(rbp);
+            a.ret();
+            a.Label(ref innerFn);
+            a.add(rax, 3);
+            a.lea(rdx, __[redirected]);
+            a.mov(__qword_ptr[rsp], rdx); // return to 'redirected' instead
+            a.ret();
+            a.hlt();
+            a.Label(ref redirected);
+            a.add(rbx, rax);
+            a.add(rbp, __qword_ptr[rsp]);  // the outer function's saved RBP
+            a.pop(rbp);
+            a.ret();
+        });
+        run.Run(300, dataBytes: 0x100);
+        Assert.True(run.Executor.CompiledBlockRuns > 0);
+        Assert.NotEqual(0ul, run.Tiered.Cpu.Gpr[3]);
+    }
+
+    /// <summary>
     /// A compiled loop patches the imm32 of an instruction later in its own block with a dword
     /// store (an inline form): the store must still invalidate, so each pass adds the new value.
     /// </summary>

@@ -84,6 +84,43 @@ public sealed class MemoryPreciseFaultTests
         }, ExceptionVector.PageFault, (ulong)InHole, lastInstruction: true);
     }
 
+    /// <summary>Register work, then <paramref name="transfer"/> as the block's last instruction.</summary>
+    static Action<Assembler> EndingWith(Action<Assembler> transfer) => a =>
+    {
+        var function = a.CreateLabel();
+        a.mov(eax, 100);
+        a.mov(rbx, 0x1234_5678_9ABC);
+        a.add(rbx, rax);
+        a.mov(ecx, 7);
+        a.sub(ecx, 9);
+        transfer(a);
+        a.hlt();
+        a.Label(ref function);
+        a.hlt();
+    };
+
+    /// <summary>CALL rel32 whose push of the return RIP hits the not-present page: #PF, RSP and RIP unchanged.</summary>
+    [Fact]
+    public void Page_fault_on_an_inline_call() => Run(EndingWith(a =>
+    {
+        var target = a.CreateLabel();
+        a.mov(rsp, InHole + 8);
+        a.call(target);
+        a.Label(ref target);
+    }), ExceptionVector.PageFault, (ulong)InHole, lastInstruction: true);
+
+    [Fact]
+    public void Page_fault_on_an_inline_ret() => Run(EndingWith(a => { a.mov(rsp, InHole); a.ret(); }), ExceptionVector.PageFault, (ulong)InHole, lastInstruction: true);
+
+    /// <summary>RET to a non-canonical address: #GP(0) with RSP not yet released (SDM vol.2 RET, 64-bit mode: "IF tempRIP is not canonical THEN #GP(0)").</summary>
+    [Fact]
+    public void General_protection_on_a_ret_to_a_non_canonical_target() => Run(EndingWith(a =>
+    {
+        a.mov(rdi, NonCanonical);
+        a.push(rdi);
+        a.ret();
+    }), ExceptionVector.GeneralProtection, lastInstruction: true);
+
     /// <summary>The same block shape without the fault, in lockstep: the block ends on the inline load.</summary>
     [Fact]
     public void A_block_ending_on_an_inline_load_matches_the_interpreter()
