@@ -9,8 +9,9 @@ namespace JitVirt.IlJit;
 /// RAM through the software TLB inline and, on anything but a plain hit (miss, MMIO, code or
 /// watched page-table frame, page crossing, alignment checking), run the interpreter's own handler
 /// for the instruction, which raises whatever the SDM says it raises (<see cref="MemoryEmitter"/>).
-/// Memory forms are 64-bit code with a 64-bit address size only. Anything with a LOCK prefix,
-/// 8/16-bit operands or another operand shape calls the interpreter's handler outright.
+/// Memory forms are 64-bit code with a 64-bit address size only; their memory operand may be 8,
+/// 16, 32 or 64 bits, but a register destination is 32/64-bit (no partial-register merge).
+/// Anything with a LOCK prefix or another operand shape calls the interpreter's handler outright.
 /// </summary>
 static class InlineForms
 {
@@ -19,11 +20,11 @@ static class InlineForms
         None, Mov, Binary, Inc, Dec, Lea,
         /// <summary>MOV r32/r64, m.</summary>
         Load,
-        /// <summary>MOV m32/m64, r/imm.</summary>
+        /// <summary>MOV m8/m16/m32/m64, r/imm.</summary>
         Store,
         /// <summary>ADD/SUB/AND/OR/XOR/CMP r32/r64, m.</summary>
         BinaryLoad,
-        /// <summary>ADD/SUB/AND/OR/XOR/CMP/TEST m32/m64, r/imm (CMP and TEST only read).</summary>
+        /// <summary>ADD/SUB/AND/OR/XOR/CMP/TEST m8/m16/m32/m64, r/imm (CMP and TEST only read).</summary>
         BinaryMemory,
         /// <summary>PUSH r64 / PUSH imm (64-bit operand size).</summary>
         Push,
@@ -33,6 +34,8 @@ static class InlineForms
         Call,
         /// <summary>RET (64-bit, no immediate): pop of the target; ends the block.</summary>
         Ret,
+        /// <summary>MOVZX/MOVSX r32/r64, m8/m16 and MOVSXD r64, m32.</summary>
+        LoadExtend,
     }
 
     public static Kind Classify(in Instruction i)
@@ -52,6 +55,10 @@ static class InlineForms
             case Mnemonic.Xor: case Mnemonic.Cmp: case Mnemonic.Test:
                 if (i.Op1Kind == OpKind.Memory) return IsFlatMemory64(i, i.Op0Register.GetSize()) ? Kind.BinaryLoad : Kind.None;
                 return SourceIsRegOrImm(i) ? Kind.Binary : Kind.None;
+            case Mnemonic.Movzx: case Mnemonic.Movsx: case Mnemonic.Movsxd:
+                if (i.Op1Kind != OpKind.Memory) return Kind.None;
+                int from = i.MemorySize.GetSize();
+                return from < i.Op0Register.GetSize() && IsFlatMemory64(i, from) ? Kind.LoadExtend : Kind.None;
             case Mnemonic.Inc: return Kind.Inc;
             case Mnemonic.Dec: return Kind.Dec;
             case Mnemonic.Lea:
@@ -91,10 +98,11 @@ static class InlineForms
     static Kind ClassifyMemoryDestination(in Instruction i)
     {
         int size = i.MemorySize.GetSize();
-        if (size is not (4 or 8) || !IsFlatMemory64(i, size)) return Kind.None;
+        if (!IsFlatMemory64(i, size)) return Kind.None;
         bool sourceOk = i.Op1Kind switch
         {
-            OpKind.Register => IsGpr3264(i.Op1Register) && i.Op1Register.GetSize() == size,
+            OpKind.Register => i.Op1Register.IsGPR() && i.Op1Register.GetSize() == size,
+            OpKind.Immediate8 or OpKind.Immediate16 or OpKind.Immediate8to16 => true,
             OpKind.Immediate8to32 or OpKind.Immediate32 or OpKind.Immediate8to64 or OpKind.Immediate32to64 => true,
             _ => false,
         };
@@ -118,14 +126,14 @@ static class InlineForms
     }
 
     /// <summary>
-    /// A memory operand of <paramref name="size"/> bytes the fast path can address: 64-bit code,
+    /// A memory operand of <paramref name="size"/> bytes (1, 2, 4 or 8) the fast path can address: 64-bit code,
     /// 64-bit address size (GPR64 base/index, RIP-relative, or an absolute 64-bit displacement).
     /// In 64-bit mode only FS and GS add a base (SDM vol.1 §3.3.7.1), so the linear address is the
     /// effective address plus at most that base.
     /// </summary>
     static bool IsFlatMemory64(in Instruction i, int size)
     {
-        if (!MemoryFastPath || i.CodeSize != CodeSize.Code64 || size is not (4 or 8)) return false;
+        if (!MemoryFastPath || i.CodeSize != CodeSize.Code64 || size is not (1 or 2 or 4 or 8)) return false;
         var b = i.MemoryBase;
         var x = i.MemoryIndex;
         if (b != Register.None && b != Register.RIP && !b.IsGPR64()) return false;

@@ -62,6 +62,7 @@ sealed class MemoryEmitter
         switch (kind)
         {
             case InlineForms.Kind.Load: EmitLoad(i, slow); break;
+            case InlineForms.Kind.LoadExtend: EmitLoadExtend(i, slow); break;
             case InlineForms.Kind.Store: EmitStore(i, slow); break;
             case InlineForms.Kind.BinaryLoad: EmitBinaryLoad(i, flagsDead, slow); break;
             case InlineForms.Kind.BinaryMemory: EmitBinaryMemory(i, flagsDead, slow); break;
@@ -86,6 +87,27 @@ sealed class MemoryEmitter
         EmitEffectiveLinear(i);
         EmitProbe(AccessKind.Read, size, slow);
         EmitLoadHost(size);
+        _regs.EmitWrite(i.Op0Register);
+    }
+
+    /// <summary>
+    /// MOVZX/MOVSX r, m8/m16 and MOVSXD r64, m32: the value zero- or sign-extended to the
+    /// destination, a 32-bit destination then zero-extended to 64 bits (SDM vol.2 MOVZX, MOVSX/MOVSXD).
+    /// </summary>
+    void EmitLoadExtend(in Instruction i, Label slow)
+    {
+        int from = i.MemorySize.GetSize();
+        bool signed = i.Mnemonic != Mnemonic.Movzx;
+        EmitEffectiveLinear(i);
+        EmitProbe(AccessKind.Read, from, slow);
+        _il.Emit(OpCodes.Ldloc, _host);
+        _il.Emit(from switch
+        {
+            1 => signed ? OpCodes.Ldind_I1 : OpCodes.Ldind_U1,
+            2 => signed ? OpCodes.Ldind_I2 : OpCodes.Ldind_U2,
+            _ => OpCodes.Ldind_I4,
+        });
+        if (i.Op0Register.IsGPR64()) _il.Emit(signed ? OpCodes.Conv_I8 : OpCodes.Conv_U8);
         _regs.EmitWrite(i.Op0Register);
     }
 
@@ -400,23 +422,42 @@ sealed class MemoryEmitter
 
     // ------------------------------------------------------------------ values
 
-    static Type WidthType(int size) => size == 8 ? typeof(ulong) : typeof(uint);
+    static Type WidthType(int size) => size switch { 1 => typeof(byte), 2 => typeof(ushort), 4 => typeof(uint), _ => typeof(ulong) };
 
     void EmitLoadHost(int size)
     {
         _il.Emit(OpCodes.Ldloc, _host);
-        _il.Emit(size == 8 ? OpCodes.Ldind_I8 : OpCodes.Ldind_U4);
+        _il.Emit(size switch { 1 => OpCodes.Ldind_U1, 2 => OpCodes.Ldind_U2, 4 => OpCodes.Ldind_U4, _ => OpCodes.Ldind_I8 });
     }
 
-    void EmitStoreIndirect(int size) => _il.Emit(size == 8 ? OpCodes.Stind_I8 : OpCodes.Stind_I4);
+    void EmitStoreIndirect(int size) => _il.Emit(size switch { 1 => OpCodes.Stind_I1, 2 => OpCodes.Stind_I2, 4 => OpCodes.Stind_I4, _ => OpCodes.Stind_I8 });
 
     /// <summary>Operand 1 (register or immediate) at <paramref name="size"/> bytes, truncated as ReadOperand&lt;T&gt; does.</summary>
     void EmitSource(in Instruction i, int size)
     {
-        if (i.Op1Kind == OpKind.Register) { _regs.EmitRead(i.Op1Register); return; }
+        if (i.Op1Kind == OpKind.Register) { EmitReadSized(i.Op1Register); return; }
         ulong imm = i.GetImmediate(1);
         if (size == 8) _il.Emit(OpCodes.Ldc_I8, (long)imm);
-        else _il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)imm));
+        else _il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)(imm & Mask(size))));
+    }
+
+    static ulong Mask(int size) => size == 8 ? ulong.MaxValue : (1ul << (8 * size)) - 1;
+
+    /// <summary>
+    /// A register at its own width (8/16-bit values zero-extended on the IL stack); AH/CH/DH/BH
+    /// are bits 15:8 of registers 0–3 (SDM vol.1 §3.4.1.1).
+    /// </summary>
+    void EmitReadSized(Register reg)
+    {
+        int size = reg.GetSize();
+        if (size >= 4) { _regs.EmitRead(reg); return; }
+        _il.Emit(OpCodes.Ldloc, _regs.Of(reg));
+        if (JitVirt.Cpu.State.RegisterMap.IsHigh8[(int)reg])
+        {
+            _il.Emit(OpCodes.Ldc_I4_8);
+            _il.Emit(OpCodes.Shr_Un);
+        }
+        _il.Emit(size == 1 ? OpCodes.Conv_U1 : OpCodes.Conv_U2);
     }
 
     /// <summary>The result of ADD/SUB/AND/OR/XOR without the flag record, wrapping at the operand width.</summary>
@@ -430,6 +471,6 @@ sealed class MemoryEmitter
             Mnemonic.Or => OpCodes.Or,
             _ => OpCodes.Xor,
         });
-        if (size == 4) _il.Emit(OpCodes.Conv_U4);
+        if (size < 8) _il.Emit(size switch { 1 => OpCodes.Conv_U1, 2 => OpCodes.Conv_U2, _ => OpCodes.Conv_U4 });
     }
 }
