@@ -35,8 +35,10 @@ public sealed unsafe class MemoryFastPathTests
         { "add rax, [rsi]", "BinaryLoad" }, { "cmp ebx, [rsi+4]", "BinaryLoad" },
         { "sub [rsi], rax", "BinaryMemory" }, { "test [rsi], eax", "BinaryMemory" }, { "xor qword [rsi], 0x7F", "BinaryMemory" },
         { "push rbx", "Push" }, { "push 0x1234", "Push" }, { "pop r12", "Pop" }, { "call rel32", "Call" }, { "ret", "Ret" },
-        // Not inlined: 8/16-bit, LOCK, 32-bit address size, 16-bit push.
-        { "mov al, [rsi]", "None" }, { "mov [rsi], cx", "None" }, { "lock add [rsi], eax", "None" }, { "mov eax, [esi]", "None" }, { "push cx", "None" }, { "ret 8", "None" },
+        { "mov [rsi], cx", "Store" }, { "mov byte [rsi], 7", "Store" }, { "cmp byte [rsi], 0", "BinaryMemory" }, { "add [rsi+1], ah", "BinaryMemory" },
+        { "movzx eax, byte [rsi]", "LoadExtend" }, { "movsx rax, word [rsi]", "LoadExtend" }, { "movsxd rax, dword [rsi]", "LoadExtend" },
+        // Not inlined: 8/16-bit register destinations, LOCK, 32-bit address size, 16-bit push.
+        { "mov al, [rsi]", "None" }, { "add cx, [rsi]", "None" }, { "lock add [rsi], eax", "None" }, { "mov eax, [esi]", "None" }, { "push cx", "None" }, { "ret 8", "None" },
     };
 
     [Theory]
@@ -236,6 +238,13 @@ public sealed unsafe class MemoryFastPathTests
             case "ret": a.ret(); break;
             case "mov al, [rsi]": a.mov(al, __byte_ptr[rsi]); break;
             case "mov [rsi], cx": a.mov(__word_ptr[rsi], cx); break;
+            case "mov byte [rsi], 7": a.mov(__byte_ptr[rsi], 7); break;
+            case "cmp byte [rsi], 0": a.cmp(__byte_ptr[rsi], 0); break;
+            case "add [rsi+1], ah": a.add(__byte_ptr[rsi + 1], ah); break;
+            case "movzx eax, byte [rsi]": a.movzx(eax, __byte_ptr[rsi]); break;
+            case "movsx rax, word [rsi]": a.movsx(rax, __word_ptr[rsi]); break;
+            case "movsxd rax, dword [rsi]": a.movsxd(rax, __dword_ptr[rsi]); break;
+            case "add cx, [rsi]": a.add(cx, __word_ptr[rsi]); break;
             case "lock add [rsi], eax": a.@lock.add(__dword_ptr[rsi], eax); break;
             case "mov eax, [esi]": a.mov(eax, __dword_ptr[esi]); break;
             case "push cx": a.push(cx); break;

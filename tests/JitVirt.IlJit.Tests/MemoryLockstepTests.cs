@@ -79,7 +79,7 @@ public sealed class MemoryLockstepTests
         // Mostly aligned, sometimes not; near the page end (DataPointer + 0x7F8.. crosses DataAddress + 0x1000).
         int disp = rng.Next(4) switch { 0 => rng.Next(-0x100, 0x100), 1 => 0x7F8 + rng.Next(0, 8), _ => rng.Next(-0x100, 0xFF) * 8 };
         bool wide = rng.Next(2) == 0;
-        return rng.Next(24) switch
+        return rng.Next(28) switch
         {
             0 => wide ? a => a.mov(q, __qword_ptr[rsi + disp]) : a => a.mov(d, __dword_ptr[rsi + disp]),
             1 => wide ? a => a.mov(__qword_ptr[rsi + disp], q) : a => a.mov(__dword_ptr[rsi + disp], d),
@@ -100,12 +100,17 @@ public sealed class MemoryLockstepTests
             15 => wide ? a => a.mov(q, (long)imm * 0x10001) : a => a.mov(d, d2),
             16 => wide ? a => a.inc(q) : a => a.dec(d),
             17 => a => a.lea(q, __[q2 + 5]),
-            // helper-called forms (8/16-bit, shifts, carries)
-            18 => a => a.mov(__byte_ptr[rsi + disp], (byte)imm),
-            19 => a => a.mov(__word_ptr[rsi + disp], d2.GetWord()),
-            20 => wide ? a => a.adc(q, q2) : a => a.sbb(d, imm),
-            21 => a => a.shl(q, (byte)(imm & 63)),
-            22 => a => a.movzx(d, __byte_ptr[rsi + disp]),
+            // 8/16-bit memory operands (inline) and extending loads
+            18 => wide ? a => a.mov(__byte_ptr[rsi + disp], (byte)imm) : a => a.mov(__byte_ptr[rsi + disp], ah),
+            19 => wide ? a => a.mov(__word_ptr[rsi + disp], d2.GetWord()) : a => a.add(__word_ptr[rsi + disp], (short)imm),
+            20 => wide ? a => a.cmp(__byte_ptr[rsi + disp], (byte)imm) : a => a.test(__byte_ptr[rsi + disp], bh),
+            21 => wide ? a => a.sub(__byte_ptr[rsi + disp], sil) : a => a.xor(__word_ptr[rsi + disp], cx),
+            22 => wide ? a => a.movzx(d, __byte_ptr[rsi + disp]) : a => a.movsx(q, __word_ptr[rsi + disp]),
+            23 => wide ? a => a.movsxd(q, __dword_ptr[rsi + disp]) : a => a.movsx(d, __byte_ptr[rsi + disp]),
+            // helper-called forms (shifts, carries, IMUL with memory, byte loads into registers)
+            24 => wide ? a => a.adc(q, q2) : a => a.sbb(d, imm),
+            25 => a => a.shl(q, (byte)(imm & 63)),
+            26 => a => a.mov(cl, __byte_ptr[rsi + disp]),
             _ => a => a.imul(q, __qword_ptr[rsi + disp]),
         };
     }

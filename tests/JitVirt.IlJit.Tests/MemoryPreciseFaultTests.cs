@@ -50,6 +50,10 @@ public sealed class MemoryPreciseFaultTests
     /// <summary>A 4-byte load whose last two bytes are on the not-present page: CR2 = the first byte there (SDM vol.3 §5.7).</summary>
     [Fact] public void Page_fault_on_a_page_crossing_inline_load() => Run(Around(a => { a.mov(rsi, (long)Hole - 2); a.mov(edx, __dword_ptr[rsi]); }), ExceptionVector.PageFault, Hole);
 
+    /// <summary>A 2-byte store with its second byte on the not-present page, and an extending byte load there.</summary>
+    [Fact] public void Page_fault_on_a_page_crossing_word_store() => Run(Around(a => { a.mov(rsi, (long)Hole - 1); a.mov(__word_ptr[rsi], cx); }), ExceptionVector.PageFault, Hole);
+    [Fact] public void Page_fault_on_an_extending_load() => Run(Around(a => { a.mov(rsi, InHole); a.movsx(rdx, __byte_ptr[rsi + 3]); }), ExceptionVector.PageFault, (ulong)InHole + 3);
+
     /// <summary>A page-crossing read-modify-write: nothing of it is written on the present page.</summary>
     [Fact]
     public void Page_fault_on_a_page_crossing_read_modify_write()
