@@ -31,6 +31,9 @@ sealed class InlineEmitter
         }
     }
 
+    /// <summary>Emits the memory forms' slow paths; call once, after the body's last return.</summary>
+    public void EmitColdPaths() => _memory?.EmitColdPaths();
+
     /// <summary>
     /// Emits <paramref name="i"/>, instruction <paramref name="k"/> of the block; with
     /// <paramref name="flagsDead"/> (see <see cref="FlagLiveness"/>) only its result. A memory form

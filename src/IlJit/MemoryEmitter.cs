@@ -72,10 +72,29 @@ sealed class MemoryEmitter
             case InlineForms.Kind.Ret: EmitRet(slow); break;
             default: throw new InvalidOperationException($"{i.Code} is not a memory form");
         }
-        _il.Emit(OpCodes.Br, join);
-        _il.MarkLabel(slow);
-        EmitSlowPath(i, k, handler, unsynced);
         _il.MarkLabel(join);
+        _cold.Add(new ColdPath(slow, join, i, k, handler, unsynced));
+    }
+
+    /// <summary>A slow path to emit after the body's last instruction (<see cref="EmitColdPaths"/>).</summary>
+    readonly record struct ColdPath(Label Slow, Label Join, Instruction Insn, int Index, nint Handler, int Unsynced);
+
+    readonly List<ColdPath> _cold = new();
+
+    /// <summary>
+    /// Emits every slow path, each ending in a branch back to the instruction after its form.
+    /// Called once after the body's final return, so the hot path falls through from one form to
+    /// the next and the slow paths sit out of line.
+    /// </summary>
+    public void EmitColdPaths()
+    {
+        foreach (var c in _cold)
+        {
+            _il.MarkLabel(c.Slow);
+            EmitSlowPath(c.Insn, c.Index, c.Handler, c.Unsynced);
+            _il.Emit(OpCodes.Br, c.Join);
+        }
+        _cold.Clear();
     }
 
     // ------------------------------------------------------------------ forms
