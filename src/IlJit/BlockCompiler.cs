@@ -109,6 +109,7 @@ public static class BlockCompiler
             il.Emit(OpCodes.Ldc_I4, insns.Length);
             il.Emit(OpCodes.Ret);
         }
+        inline.EmitColdPaths();
         int ilBytes = il.ILOffset;
         var compiled = new CompiledBlock(block, method.CreateDelegate<CompiledBody>(), state, ilBytes);
         Prepare(compiled);
