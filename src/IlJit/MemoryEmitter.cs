@@ -9,8 +9,8 @@ namespace JitVirt.IlJit;
 
 /// <summary>
 /// Emits the memory forms of <see cref="InlineForms"/> (64-bit code, 64-bit address size): the
-/// linear address from register locals, the software-TLB hit test that Cpu.ReadLinear/WriteLinear
-/// make, and the access through the entry's host pointer. A hit needs the exact tag — linear page |
+/// linear address from register locals and the software-TLB hit test that Cpu.ReadLinear/WriteLinear
+/// make (<see cref="TlbFastPath"/>), and the access through the entry's host pointer. A hit needs the exact tag — linear page |
 /// current generation, without <see cref="SoftwareTlb.SlowPath"/> — of the read table for loads and
 /// of the write table for stores and read-modify-writes; write entries of frames holding decoded
 /// code or watched page tables, and every MMIO/ROM entry, carry SlowPath, so no store to such a
@@ -27,16 +27,13 @@ sealed class MemoryEmitter
     readonly ILGenerator _il;
     readonly RegisterLocals _regs;
     readonly EmitContext _ctx;
-    readonly LocalBuilder _linear, _host, _user, _tlb, _entry, _value;
+    readonly TlbFastPath _probe;
+    readonly LocalBuilder _value;
 
     public MemoryEmitter(ILGenerator il, RegisterLocals regs, EmitContext ctx)
     {
         _il = il; _regs = regs; _ctx = ctx;
-        _linear = il.DeclareLocal(typeof(ulong));
-        _host = il.DeclareLocal(typeof(nint));
-        _user = il.DeclareLocal(typeof(bool));
-        _tlb = il.DeclareLocal(typeof(SoftwareTlb));
-        _entry = il.DeclareLocal(typeof(SoftwareTlb.Entry).MakeByRefType());
+        _probe = new TlbFastPath(il, regs);
         _value = il.DeclareLocal(typeof(ulong));
     }
 
@@ -103,8 +100,8 @@ sealed class MemoryEmitter
     void EmitLoad(in Instruction i, Label slow)
     {
         int size = i.Op0Register.GetSize();
-        EmitEffectiveLinear(i);
-        EmitProbe(AccessKind.Read, size, slow);
+        _probe.EmitEffectiveLinear(i);
+        _probe.EmitProbe(AccessKind.Read, size, slow);
         EmitLoadHost(size);
         _regs.EmitWrite(i.Op0Register);
     }
@@ -117,9 +114,9 @@ sealed class MemoryEmitter
     {
         int from = i.MemorySize.GetSize();
         bool signed = i.Mnemonic != Mnemonic.Movzx;
-        EmitEffectiveLinear(i);
-        EmitProbe(AccessKind.Read, from, slow);
-        _il.Emit(OpCodes.Ldloc, _host);
+        _probe.EmitEffectiveLinear(i);
+        _probe.EmitProbe(AccessKind.Read, from, slow);
+        _il.Emit(OpCodes.Ldloc, _probe.Host);
         _il.Emit(from switch
         {
             1 => signed ? OpCodes.Ldind_I1 : OpCodes.Ldind_U1,
@@ -134,9 +131,9 @@ sealed class MemoryEmitter
     void EmitStore(in Instruction i, Label slow)
     {
         int size = i.MemorySize.GetSize();
-        EmitEffectiveLinear(i);
-        EmitProbe(AccessKind.Write, size, slow);
-        _il.Emit(OpCodes.Ldloc, _host);
+        _probe.EmitEffectiveLinear(i);
+        _probe.EmitProbe(AccessKind.Write, size, slow);
+        _il.Emit(OpCodes.Ldloc, _probe.Host);
         EmitSource(i, size);
         EmitStoreIndirect(size);
     }
@@ -147,8 +144,8 @@ sealed class MemoryEmitter
         var dest = i.Op0Register;
         int size = dest.GetSize();
         bool writes = i.Mnemonic != Mnemonic.Cmp;
-        EmitEffectiveLinear(i);
-        EmitProbe(AccessKind.Read, size, slow);
+        _probe.EmitEffectiveLinear(i);
+        _probe.EmitProbe(AccessKind.Read, size, slow);
         if (flagsDead)
         {
             if (!writes) return;
@@ -173,19 +170,19 @@ sealed class MemoryEmitter
     {
         int size = i.MemorySize.GetSize();
         bool writes = i.Mnemonic is not (Mnemonic.Cmp or Mnemonic.Test);
-        EmitEffectiveLinear(i);
-        EmitProbe(writes ? AccessKind.Write : AccessKind.Read, size, slow);
+        _probe.EmitEffectiveLinear(i);
+        _probe.EmitProbe(writes ? AccessKind.Write : AccessKind.Read, size, slow);
         if (flagsDead)
         {
             if (!writes) return;
-            _il.Emit(OpCodes.Ldloc, _host);
+            _il.Emit(OpCodes.Ldloc, _probe.Host);
             EmitLoadHost(size);
             EmitSource(i, size);
             EmitRawOp(i.Mnemonic, size);
             EmitStoreIndirect(size);
             return;
         }
-        if (writes) _il.Emit(OpCodes.Ldloc, _host);
+        if (writes) _il.Emit(OpCodes.Ldloc, _probe.Host);
         _il.Emit(OpCodes.Ldarg_0);
         EmitLoadHost(size);
         EmitSource(i, size);
@@ -203,13 +200,13 @@ sealed class MemoryEmitter
         _il.Emit(OpCodes.Ldloc, rsp);
         _il.Emit(OpCodes.Ldc_I8, 8L);
         _il.Emit(OpCodes.Sub);
-        _il.Emit(OpCodes.Stloc, _linear);
-        EmitProbe(AccessKind.Write, 8, slow);
-        _il.Emit(OpCodes.Ldloc, _host);
+        _il.Emit(OpCodes.Stloc, _probe.Linear);
+        _probe.EmitProbe(AccessKind.Write, 8, slow);
+        _il.Emit(OpCodes.Ldloc, _probe.Host);
         if (i.Op0Kind == OpKind.Register) _regs.EmitRead(i.Op0Register);
         else _il.Emit(OpCodes.Ldc_I8, unchecked((long)i.GetImmediate(0)));
         _il.Emit(OpCodes.Stind_I8);
-        _il.Emit(OpCodes.Ldloc, _linear);
+        _il.Emit(OpCodes.Ldloc, _probe.Linear);
         _il.Emit(OpCodes.Stloc, rsp);
     }
 
@@ -218,8 +215,8 @@ sealed class MemoryEmitter
     {
         var rsp = _regs.Of(Register.RSP);
         _il.Emit(OpCodes.Ldloc, rsp);
-        _il.Emit(OpCodes.Stloc, _linear);
-        EmitProbe(AccessKind.Read, 8, slow);
+        _il.Emit(OpCodes.Stloc, _probe.Linear);
+        _probe.EmitProbe(AccessKind.Read, 8, slow);
         EmitLoadHost(8);
         _il.Emit(OpCodes.Stloc, _value);
         _il.Emit(OpCodes.Ldloc, rsp);
@@ -241,20 +238,20 @@ sealed class MemoryEmitter
         _il.Emit(OpCodes.Ldloc, rsp);
         _il.Emit(OpCodes.Ldc_I8, 8L);
         _il.Emit(OpCodes.Sub);
-        _il.Emit(OpCodes.Stloc, _linear);
-        EmitProbe(AccessKind.Write, 8, slow);
+        _il.Emit(OpCodes.Stloc, _probe.Linear);
+        _probe.EmitProbe(AccessKind.Write, 8, slow);
         _il.Emit(OpCodes.Ldc_I8, unchecked((long)i.NearBranchTarget));
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldfld, Members.CodeDelta);
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stloc, _value);
-        EmitCanonicalOrSlow(_value, slow);
+        _probe.EmitCanonicalOrSlow(_value, slow);
         _ctx.EmitSetRip(Members.NextRip, i.NextIP); // the return address, as the handler reads it
-        _il.Emit(OpCodes.Ldloc, _host);
+        _il.Emit(OpCodes.Ldloc, _probe.Host);
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldfld, Members.NextRip);
         _il.Emit(OpCodes.Stind_I8);
-        _il.Emit(OpCodes.Ldloc, _linear);
+        _il.Emit(OpCodes.Ldloc, _probe.Linear);
         _il.Emit(OpCodes.Stloc, rsp);
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldloc, _value);
@@ -269,11 +266,11 @@ sealed class MemoryEmitter
     {
         var rsp = _regs.Of(Register.RSP);
         _il.Emit(OpCodes.Ldloc, rsp);
-        _il.Emit(OpCodes.Stloc, _linear);
-        EmitProbe(AccessKind.Read, 8, slow);
+        _il.Emit(OpCodes.Stloc, _probe.Linear);
+        _probe.EmitProbe(AccessKind.Read, 8, slow);
         EmitLoadHost(8);
         _il.Emit(OpCodes.Stloc, _value);
-        EmitCanonicalOrSlow(_value, slow);
+        _probe.EmitCanonicalOrSlow(_value, slow);
         _il.Emit(OpCodes.Ldloc, rsp);
         _il.Emit(OpCodes.Ldc_I8, 8L);
         _il.Emit(OpCodes.Add);
@@ -281,143 +278,6 @@ sealed class MemoryEmitter
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldloc, _value);
         _il.Emit(OpCodes.Stfld, Members.NextRip);
-    }
-
-    // ------------------------------------------------------------------ address and TLB
-
-    /// <summary>Branches to <paramref name="slow"/> unless (long)value &lt;&lt; 16 &gt;&gt; 16 == value (canonical, SDM vol.1 §3.3.7.1).</summary>
-    void EmitCanonicalOrSlow(LocalBuilder value, Label slow)
-    {
-        _il.Emit(OpCodes.Ldloc, value);
-        _il.Emit(OpCodes.Ldc_I4, 16);
-        _il.Emit(OpCodes.Shl);
-        _il.Emit(OpCodes.Ldc_I4, 16);
-        _il.Emit(OpCodes.Shr);
-        _il.Emit(OpCodes.Ldloc, value);
-        _il.Emit(OpCodes.Bne_Un, slow);
-    }
-
-    /// <summary>
-    /// _linear ← disp + base + index·scale (RIP-relative: + CodeDelta, as Cpu.EffectiveAddress
-    /// relocates it) + the FS/GS base; 64-bit address size, so nothing is truncated (SDM vol.1 §3.7.5).
-    /// </summary>
-    void EmitEffectiveLinear(in Instruction i)
-    {
-        _il.Emit(OpCodes.Ldc_I8, unchecked((long)i.MemoryDisplacement64));
-        var b = i.MemoryBase;
-        if (b == Register.RIP)
-        {
-            _il.Emit(OpCodes.Ldarg_0);
-            _il.Emit(OpCodes.Ldfld, Members.CodeDelta);
-            _il.Emit(OpCodes.Add);
-        }
-        else if (b != Register.None)
-        {
-            _il.Emit(OpCodes.Ldloc, _regs.Of(b));
-            _il.Emit(OpCodes.Add);
-        }
-        if (i.MemoryIndex != Register.None)
-        {
-            _il.Emit(OpCodes.Ldloc, _regs.Of(i.MemoryIndex));
-            if (i.MemoryIndexScale != 1)
-            {
-                _il.Emit(OpCodes.Ldc_I4, BitOperationsLog2(i.MemoryIndexScale));
-                _il.Emit(OpCodes.Shl);
-            }
-            _il.Emit(OpCodes.Add);
-        }
-        int seg = CpuT.MemorySegment(i);
-        if (seg is SegmentIndex.Fs or SegmentIndex.Gs)
-        {
-            _il.Emit(OpCodes.Ldarg_0);
-            _il.Emit(OpCodes.Ldfld, Members.Segments);
-            _il.Emit(OpCodes.Ldc_I4, seg);
-            _il.Emit(OpCodes.Ldelema, typeof(SegmentRegister));
-            _il.Emit(OpCodes.Ldfld, Members.SegmentBase);
-            _il.Emit(OpCodes.Add);
-        }
-        _il.Emit(OpCodes.Stloc, _linear);
-    }
-
-    static int BitOperationsLog2(int scale) => System.Numerics.BitOperations.Log2((uint)scale);
-
-    /// <summary>
-    /// The hit test of Cpu.ReadLinear/WriteLinear for <paramref name="size"/> bytes at _linear,
-    /// plus the two checks Cpu.TryLinear makes first in 64-bit mode; on a hit _host is the host
-    /// address, otherwise control goes to <paramref name="slow"/>:
-    /// <list type="bullet">
-    /// <item>non-canonical address (#GP/#SS, SDM vol.1 §3.3.7.1): the last byte is on the same
-    /// page (tested below) and canonical boundaries are page boundaries, so the first byte decides;</item>
-    /// <item>alignment checking possible — CPL 3 with CR0.AM and RFLAGS.AC (#AC, SDM vol.3 §7.15
-    /// "Interrupt 17"): the handler decides;</item>
-    /// <item>the table of the access kind for the current privilege (CPL 3: user, SDM vol.3 §5.6)
-    /// misses, or holds a SlowPath entry;</item>
-    /// <item>the access crosses into the next page.</item>
-    /// </list>
-    /// </summary>
-    void EmitProbe(AccessKind kind, int size, Label slow)
-    {
-        EmitCanonicalOrSlow(_linear, slow);
-
-        // user = CPL == 3; alignment checking only at CPL 3 with AM and AC both set
-        var noAlignmentCheck = _il.DefineLabel();
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Call, Members.GetCpl);
-        _il.Emit(OpCodes.Ldc_I4_3);
-        _il.Emit(OpCodes.Ceq);
-        _il.Emit(OpCodes.Dup);
-        _il.Emit(OpCodes.Stloc, _user);
-        _il.Emit(OpCodes.Brfalse, noAlignmentCheck);
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldfld, Members.RflagsStatic);
-        _il.Emit(OpCodes.Ldc_I8, (long)Rflags.AC);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Brfalse, noAlignmentCheck);
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldfld, Members.Cr0);
-        _il.Emit(OpCodes.Ldc_I8, (long)Cr0.AM);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Brtrue, slow);
-        _il.MarkLabel(noAlignmentCheck);
-
-        // ref entry = ref cpu.Tlb.Table(kind, user)[SoftwareTlb.IndexOf(linear)]
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldfld, Members.Tlb);
-        _il.Emit(OpCodes.Dup);
-        _il.Emit(OpCodes.Stloc, _tlb);
-        _il.Emit(OpCodes.Ldc_I4, (int)kind);
-        _il.Emit(OpCodes.Ldloc, _user);
-        _il.Emit(OpCodes.Call, Members.TlbTable);
-        _il.Emit(OpCodes.Ldloc, _linear);
-        _il.Emit(OpCodes.Call, Members.TlbIndexOf);
-        _il.Emit(OpCodes.Ldelema, typeof(SoftwareTlb.Entry));
-        _il.Emit(OpCodes.Stloc, _entry);
-
-        // entry.Tag == (linear & ~0xFFF) | tlb.Generation (a SlowPath entry never equals it)
-        _il.Emit(OpCodes.Ldloc, _entry);
-        _il.Emit(OpCodes.Ldfld, Members.EntryTag);
-        _il.Emit(OpCodes.Ldloc, _linear);
-        _il.Emit(OpCodes.Ldc_I8, ~0xFFFL);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Ldloc, _tlb);
-        _il.Emit(OpCodes.Ldfld, Members.TlbGeneration);
-        _il.Emit(OpCodes.Or);
-        _il.Emit(OpCodes.Bne_Un, slow);
-
-        // (linear & 0xFFF) <= 4096 - size: the whole access is on this page
-        _il.Emit(OpCodes.Ldloc, _linear);
-        _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Ldc_I8, 4096L - size);
-        _il.Emit(OpCodes.Bgt_Un, slow);
-
-        // host = entry.HostAddend + (nint)linear
-        _il.Emit(OpCodes.Ldloc, _entry);
-        _il.Emit(OpCodes.Ldfld, Members.EntryHostAddend);
-        _il.Emit(OpCodes.Ldloc, _linear);
-        _il.Emit(OpCodes.Conv_I);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Stloc, _host);
     }
 
     /// <summary>
@@ -445,7 +305,7 @@ sealed class MemoryEmitter
 
     void EmitLoadHost(int size)
     {
-        _il.Emit(OpCodes.Ldloc, _host);
+        _il.Emit(OpCodes.Ldloc, _probe.Host);
         _il.Emit(size switch { 1 => OpCodes.Ldind_U1, 2 => OpCodes.Ldind_U2, 4 => OpCodes.Ldind_U4, _ => OpCodes.Ldind_I8 });
     }
 
