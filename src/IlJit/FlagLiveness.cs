@@ -36,6 +36,9 @@ static class FlagLiveness
         InlineForms.Kind.Mov or InlineForms.Kind.Lea => FlagEffect.None,
         InlineForms.Kind.Binary => FlagEffect.WritesAll,
         InlineForms.Kind.Inc or InlineForms.Kind.Dec => FlagEffect.ReadsAndWrites,
+        // A memory form may leave through its handler (a fault, a pending event) with the record
+        // before it live (InlineForms.ReadsFlags); the ALU ones then replace it.
+        _ when InlineForms.IsMemory(kind) => InlineForms.WritesFlags(kind) ? FlagEffect.ReadsAndWrites : FlagEffect.Barrier,
         _ => FlagEffect.Barrier,
     };
 

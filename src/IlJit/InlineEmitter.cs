@@ -13,12 +13,15 @@ sealed class InlineEmitter
 {
     readonly ILGenerator _il;
     readonly RegisterLocals _regs;
+    readonly EmitContext _ctx;
+    MemoryEmitter? _memory; // its locals are declared with the first memory form
 
-    public InlineEmitter(ILGenerator il, RegisterLocals regs) { _il = il; _regs = regs; }
+    public InlineEmitter(ILGenerator il, RegisterLocals regs, EmitContext ctx) { _il = il; _regs = regs; _ctx = ctx; }
 
     /// <summary>Declares locals for every register an inline form reads or writes.</summary>
     public static void DeclareRegisters(in Instruction i, RegisterLocals regs)
     {
+        if (InlineForms.IsMemory(InlineForms.Classify(i))) { MemoryEmitter.DeclareRegisters(i, regs); return; }
         regs.Declare(i.Op0Register);
         if (i.Op1Kind == OpKind.Register) regs.Declare(i.Op1Register);
         if (i.Mnemonic == Mnemonic.Lea)
@@ -28,9 +31,24 @@ sealed class InlineEmitter
         }
     }
 
-    /// <summary>Emits <paramref name="i"/>; with <paramref name="flagsDead"/> (see <see cref="FlagLiveness"/>) only its result.</summary>
-    public void Emit(in Instruction i, InlineForms.Kind kind, bool flagsDead)
+    /// <summary>Emits the memory forms' slow paths; call once, after the body's last return.</summary>
+    public void EmitColdPaths() => _memory?.EmitColdPaths();
+
+    /// <summary>
+    /// Emits <paramref name="i"/>, instruction <paramref name="k"/> of the block; with
+    /// <paramref name="flagsDead"/> (see <see cref="FlagLiveness"/>) only its result. A memory form
+    /// falls back to <paramref name="handler"/> (the interpreter's) off the fast path, which first
+    /// adds the <paramref name="unsynced"/> inline instructions before it to the retired count;
+    /// <paramref name="helperIndex"/> is the instruction's index in the body's instruction array
+    /// (a region's members are flattened into one), which the handler call passes by reference.
+    /// </summary>
+    public void Emit(in Instruction i, InlineForms.Kind kind, bool flagsDead, int k, int helperIndex, nint handler, int unsynced)
     {
+        if (InlineForms.IsMemory(kind))
+        {
+            (_memory ??= new MemoryEmitter(_il, _regs, _ctx)).Emit(i, kind, flagsDead, k, helperIndex, handler, unsynced);
+            return;
+        }
         switch (kind)
         {
             case InlineForms.Kind.Mov: EmitMov(i); break;

@@ -1,6 +1,8 @@
 using System.Reflection;
 using Iced.Intel;
+using JitVirt.Cpu.Memory;
 using JitVirt.Cpu.Semantics.Integer;
+using JitVirt.Cpu.State;
 using CpuT = JitVirt.Cpu.Cpu;
 
 namespace JitVirt.IlJit;
@@ -18,6 +20,18 @@ static class Members
     public static readonly FieldInfo RflagsStatic = Field(nameof(CpuT.RflagsStatic));
     public static readonly MethodInfo EvaluateCondition = typeof(CpuT).GetMethod(nameof(CpuT.EvaluateCondition))!;
     public static readonly MethodInfo GetIpMask = typeof(CpuT).GetProperty(nameof(CpuT.IpMask))!.GetGetMethod()!;
+
+    // The memory fast path (MemoryEmitter): the software TLB, segment bases and what alignment checking depends on.
+    public static readonly FieldInfo Cr0 = Field(nameof(CpuT.Cr0));
+    public static readonly FieldInfo Tlb = Field(nameof(CpuT.Tlb));
+    public static readonly FieldInfo Segments = Field(nameof(CpuT.Segments));
+    public static readonly FieldInfo SegmentBase = typeof(SegmentRegister).GetField(nameof(SegmentRegister.Base))!;
+    public static readonly MethodInfo GetCpl = typeof(CpuT).GetProperty(nameof(CpuT.Cpl))!.GetGetMethod()!;
+    public static readonly MethodInfo TlbTable = typeof(SoftwareTlb).GetMethod(nameof(SoftwareTlb.Table))!;
+    public static readonly MethodInfo TlbIndexOf = typeof(SoftwareTlb).GetMethod(nameof(SoftwareTlb.IndexOf))!;
+    public static readonly FieldInfo TlbGeneration = typeof(SoftwareTlb).GetField(nameof(SoftwareTlb.Generation))!;
+    public static readonly FieldInfo EntryTag = typeof(SoftwareTlb.Entry).GetField(nameof(SoftwareTlb.Entry.Tag))!;
+    public static readonly FieldInfo EntryHostAddend = typeof(SoftwareTlb.Entry).GetField(nameof(SoftwareTlb.Entry.HostAddend))!;
 
     public static readonly Type InstructionByRef = typeof(Instruction).MakeByRefType();
 

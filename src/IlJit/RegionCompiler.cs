@@ -64,7 +64,7 @@ public static unsafe class RegionCompiler
         Label _tail;
         EmitContext _ctx = null!;
         readonly InstructionInfoFactory _info = new();
-        readonly InlineEmitter _inline;
+        InlineEmitter _inline = null!;
 
         public Emission(Region region)
         {
@@ -82,7 +82,6 @@ public static unsafe class RegionCompiler
             _method = new DynamicMethod($"Region_{head.PhysicalAddress:X}", typeof(int), Parameters, typeof(RegionCompiler).Module, skipVisibility: true);
             _il = _method.GetILGenerator();
             _regs = new RegisterLocals(_il);
-            _inline = new InlineEmitter(_il, _regs);
             _kinds = new InlineForms.Kind[_blocks.Length][];
             _inlineJump = new bool[_blocks.Length];
             _entry = new Label[_blocks.Length];
@@ -139,6 +138,7 @@ public static unsafe class RegionCompiler
             il.Emit(OpCodes.Stloc, _ipMask);
             _regs.EmitLoadAll();
             _ctx = new EmitContext(il, _regs, _delta, _ipMask);
+            _inline = new InlineEmitter(il, _regs, _ctx);
             // The interpreter clears the shadow before every instruction; only a helper can set it,
             // so after the entry it is cleared after helpers only (edges included).
             _ctx.EmitClearInterruptShadow();
@@ -152,6 +152,7 @@ public static unsafe class RegionCompiler
                 il.Emit(OpCodes.Ldloc, _result);
                 il.Emit(OpCodes.Ret);
             }
+            _inline.EmitColdPaths(); // the memory forms' slow paths, out of the hot path's way
             int ilBytes = il.ILOffset;
             var compiled = new CompiledBlock(_region, _insns, _exitTargets.Count, _method.CreateDelegate<CompiledBody>(), state, ilBytes);
             Prepare(compiled);
@@ -176,7 +177,7 @@ public static unsafe class RegionCompiler
                 if (k > 0 && kinds[k - 1] == InlineForms.Kind.None) _ctx.EmitClearInterruptShadow();
                 if (kinds[k] != InlineForms.Kind.None)
                 {
-                    _inline.Emit(insns[k], kinds[k], flagsDead[k]);
+                    _inline.Emit(insns[k], kinds[k], flagsDead[k], k, _offset[j] + k, handlers[k], unsynced);
                     unsynced++;
                     continue;
                 }
@@ -192,7 +193,10 @@ public static unsafe class RegionCompiler
                 unsynced = 1;
                 if (k + 1 < n || HasInternalSuccessor(j)) _regs.EmitLoad(WrittenBy(insns[k], handlers[k]));
             }
-            bool helperLast = kinds[n - 1] == InlineForms.Kind.None && !_inlineJump[j];
+            // An inline CALL/RET has set NextRip to its target: the block ends as after a helper.
+            bool transferLast = InlineForms.TransfersControl(kinds[n - 1]);
+            if (transferLast) _ctx.EmitRipFromNextRip();
+            bool helperLast = (kinds[n - 1] == InlineForms.Kind.None || transferLast) && !_inlineJump[j];
             bool helperInBlock = Array.IndexOf(kinds[..body], InlineForms.Kind.None) >= 0;
             var successors = _region.Successors[j];
             if (_inlineJump[j])
@@ -239,6 +243,7 @@ public static unsafe class RegionCompiler
                 }
                 foreach (var edge in successors) _exitTargets.Add(edge.Ip);
                 if (successors.Length == 0) _exitTargets.Add(ulong.MaxValue); // an indirect exit still caches a target
+                if (transferLast) _regs.EmitStoreAll(); // after a helper nothing is dirty; after an inline CALL/RET RSP is
                 _ctx.EmitRetire(unsynced);
                 EmitLeave(n);
                 return;
