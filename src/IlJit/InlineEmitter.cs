@@ -59,6 +59,8 @@ sealed class InlineEmitter
             case InlineForms.Kind.Inc: EmitUnary(i, "Inc"); break;
             case InlineForms.Kind.Dec: EmitUnary(i, "Dec"); break;
             case InlineForms.Kind.Lea: EmitLea(i); break;
+            case InlineForms.Kind.Shift: EmitShift(i); break;
+            case InlineForms.Kind.Multiply: EmitMultiply(i); break;
             default: throw new InvalidOperationException($"{i.Code} is not an inline form");
         }
     }
@@ -126,6 +128,42 @@ sealed class InlineEmitter
         if (Is64(dest)) _il.Emit(OpCodes.Ldc_I8, 1L); else _il.Emit(OpCodes.Ldc_I4_1);
         _il.Emit(op);
         if (!Is64(dest)) _il.Emit(OpCodes.Conv_U4);
+        _regs.EmitWrite(dest);
+    }
+
+    /// <summary>
+    /// SHL/SHR/SAR/ROL/ROR r, imm8 through the interpreter's own <c>Shift</c> method (count masked
+    /// there; a zero count leaves the flags alone). The 32-bit destination is written even for a
+    /// zero count, as the handler writes it (zero-extending, SDM vol.1 §3.4.1.1).
+    /// </summary>
+    void EmitShift(in Instruction i)
+    {
+        var dest = i.Op0Register;
+        string name = i.Mnemonic == Mnemonic.Sal ? "Shl" : i.Mnemonic.ToString();
+        _il.Emit(OpCodes.Ldarg_0);
+        _regs.EmitRead(dest);
+        _il.Emit(OpCodes.Ldc_I4, (int)(i.GetImmediate(1) & 0xFF));
+        _il.Emit(OpCodes.Call, Members.Shift(name, WidthType(dest)));
+        _regs.EmitWrite(dest);
+    }
+
+    /// <summary>IMUL r, r / IMUL r, r, imm through <c>Alu.IMul</c>, operands in the handler's order (r/m first).</summary>
+    void EmitMultiply(in Instruction i)
+    {
+        var dest = i.Op0Register;
+        var type = WidthType(dest);
+        var high = _il.DeclareLocal(type); // the discarded upper half
+        _il.Emit(OpCodes.Ldarg_0);
+        _regs.EmitRead(i.Op1Register);
+        if (i.OpCount == 3)
+        {
+            ulong imm = i.GetImmediate(2); // sign-extended to the operand size by Iced
+            if (Is64(dest)) _il.Emit(OpCodes.Ldc_I8, (long)imm);
+            else _il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)imm));
+        }
+        else _regs.EmitRead(dest);
+        _il.Emit(OpCodes.Ldloca, high);
+        _il.Emit(OpCodes.Call, Members.Alu("IMul", type));
         _regs.EmitWrite(dest);
     }
 

@@ -18,6 +18,10 @@ static class InlineForms
     public enum Kind : byte
     {
         None, Mov, Binary, Inc, Dec, Lea,
+        /// <summary>SHL/SAL/SHR/SAR/ROL/ROR r32/r64, imm8 (the count masked as the handler masks it).</summary>
+        Shift,
+        /// <summary>IMUL r32/r64, r (two operands) and IMUL r32/r64, r, imm (three operands).</summary>
+        Multiply,
         /// <summary>MOV r32/r64, m.</summary>
         Load,
         /// <summary>MOV m8/m16/m32/m64, r/imm.</summary>
@@ -42,6 +46,8 @@ static class InlineForms
     {
         if (i.IsInvalid || i.HasLockPrefix) return Kind.None;
         if (i.Mnemonic is Mnemonic.Push or Mnemonic.Pop) return ClassifyStack(i);
+        if (i.Mnemonic is Mnemonic.Shl or Mnemonic.Sal or Mnemonic.Shr or Mnemonic.Sar or Mnemonic.Rol or Mnemonic.Ror) return ClassifyShift(i);
+        if (i.Mnemonic == Mnemonic.Imul) return ClassifyMultiply(i);
         if (i.Code is Code.Call_rel32_64 or Code.Retnq) return MemoryFastPath && i.CodeSize == CodeSize.Code64 ? (i.Code == Code.Retnq ? Kind.Ret : Kind.Call) : Kind.None;
         if (i.OpCount != (i.Mnemonic is Mnemonic.Inc or Mnemonic.Dec ? 1 : 2)) return Kind.None;
         if (i.Op0Kind == OpKind.Memory) return ClassifyMemoryDestination(i);
@@ -65,6 +71,28 @@ static class InlineForms
                 return IsSimpleLea(i) ? Kind.Lea : Kind.None;
             default: return Kind.None;
         }
+    }
+
+    /// <summary>
+    /// Shifts and rotates of a 32/64-bit register by an immediate: they cannot fault, and the
+    /// result and flags come from the same <c>Shift</c> method the interpreter's handler calls.
+    /// By CL (an 8-bit register read) and memory destinations stay with the handler.
+    /// </summary>
+    static Kind ClassifyShift(in Instruction i)
+        => i.OpCount == 2 && i.Op0Kind == OpKind.Register && IsGpr3264(i.Op0Register) && i.Op1Kind == OpKind.Immediate8 ? Kind.Shift : Kind.None;
+
+    /// <summary>
+    /// IMUL r, r and IMUL r, r, imm at 32/64 bits (SDM vol.2 IMUL: the truncated product, CF=OF on
+    /// signed overflow): no memory operand, so nothing can fault. The one-operand form writes
+    /// RDX:RAX and stays with the handler.
+    /// </summary>
+    static Kind ClassifyMultiply(in Instruction i)
+    {
+        if (i.Op0Kind != OpKind.Register || !IsGpr3264(i.Op0Register)) return Kind.None;
+        if (i.Op1Kind != OpKind.Register || i.Op1Register.GetSize() != i.Op0Register.GetSize()) return Kind.None;
+        if (i.OpCount == 2) return Kind.Multiply;
+        return i.OpCount == 3 && i.Op2Kind is OpKind.Immediate8to32 or OpKind.Immediate32 or OpKind.Immediate8to64 or OpKind.Immediate32to64
+            ? Kind.Multiply : Kind.None;
     }
 
     /// <summary>True for the forms that access guest memory (and so may leave through their handler).</summary>

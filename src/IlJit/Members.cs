@@ -47,6 +47,10 @@ static class Members
     public static readonly FieldInfo SlotTarget = typeof(ChainSlot).GetField(nameof(ChainSlot.Target))!;
     public static readonly MethodInfo BodyInvoke = typeof(CompiledBody).GetMethod(nameof(CompiledBody.Invoke))!;
 
+    /// <summary>The width-generic shift or rotate <paramref name="name"/> of <see cref="JitVirt.Cpu.Semantics.Integer.Shift"/> instantiated for <paramref name="t"/>.</summary>
+    public static MethodInfo Shift(string name, Type t)
+        => typeof(JitVirt.Cpu.Semantics.Integer.Shift).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(t);
+
     /// <summary>The width-generic ALU operation <paramref name="name"/> of <see cref="Alu"/> instantiated for <paramref name="t"/>.</summary>
     public static MethodInfo Alu(string name, Type t)
     {
