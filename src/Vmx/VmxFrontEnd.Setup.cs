@@ -62,8 +62,10 @@ public sealed partial class VmxFrontEnd
         var cpu = _cpu;
         // Controls (vmx_vcpu_setup with vmcs_write32_fixedbits).
         Write(VmcsField.PinBasedControls, VmxCapabilities.Adjust(VmxCapabilities.PinbasedCtls, PinControls.ExternalInterruptExiting | PinControls.NmiExiting));
+        // INVLPG exiting as 2.6.20 set it: under shadow paging the VMM must drop the page's shadow
+        // translation itself (SDM vol.3C §25.6.2, Table 25-6, bit 9).
         uint proc = ProcControls.HltExiting | ProcControls.Cr8LoadExiting | ProcControls.Cr8StoreExiting | ProcControls.UnconditionalIoExiting
-            | ProcControls.MovDrExiting | ProcControls.UseTscOffsetting;
+            | ProcControls.InvlpgExiting | ProcControls.MovDrExiting | ProcControls.UseTscOffsetting;
         if (UseVpid) proc |= ProcControls.ActivateSecondaryControls;
         Write(VmcsField.ProcessorBasedControls, VmxCapabilities.Adjust(VmxCapabilities.ProcbasedCtls, proc));
         Write(VmcsField.SecondaryProcessorBasedControls, UseVpid ? VmxCapabilities.Adjust(VmxCapabilities.ProcbasedCtls2, SecondaryControls.EnableVpid) : 0);
