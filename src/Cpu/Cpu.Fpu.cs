@@ -45,6 +45,22 @@ public sealed partial class Cpu
         set => Fsw = (ushort)((Fsw & ~0x3800) | ((value & 7) << 11));
     }
 
+    /// <summary>
+    /// FCW as FLDCW, FLDENV, FRSTOR and FXRSTOR load it: reserved bit 6 reads 1, bits 7 and 13–15
+    /// read 0 (SDM vol.1 §8.1.5, Figure 8-6).
+    /// </summary>
+    public static ushort FcwAsLoaded(ushort raw) => (ushort)((raw & 0x1F3F) | 0x40);
+
+    /// <summary>
+    /// FSW.ES and B summarise the exception flags the control word leaves unmasked, after any load
+    /// of FCW or FSW (FLDCW, FLDENV, FRSTOR, FXRSTOR; SDM vol.1 §8.1.3.1).
+    /// </summary>
+    public void UpdateFpuErrorSummary()
+    {
+        bool pending = (Fsw & ~Fcw & 0x3F) != 0;
+        Fsw = (ushort)(pending ? Fsw | X87Bits.ES | X87Bits.B : Fsw & ~(X87Bits.ES | X87Bits.B));
+    }
+
     /// <summary>The x87/MMX/SSE state at power-up (SDM vol.3 §10.1.1, Table 10-1): FCW 0040H, tags 5555H (all +0.0), MXCSR 1F80H.</summary>
     public void ResetFpu()
     {

@@ -93,14 +93,10 @@ static unsafe class FxSave
     /// <summary>Loads the state from an FXSAVE image (MXCSR already validated).</summary>
     public static void Apply(Cpu cpu, ReadOnlySpan<byte> image, bool rexW)
     {
-        // As FLDCW/FLDENV load them: FCW reserved bits 6 (reads 1), 7 and 13–15 (read 0); FSW.ES and
-        // B summarise the unmasked exception flags (SDM vol.1 §8.1.3.1, §8.1.5). The host oracle
-        // shows FXRSTOR does the same.
-        cpu.Fcw = (ushort)((BinaryPrimitives.ReadUInt16LittleEndian(image[0..]) & 0x1F3F) | 0x40);
-        ushort fsw = BinaryPrimitives.ReadUInt16LittleEndian(image[2..]);
-        const ushort errorSummary = 0x0080, busy = 0x8000;
-        bool pending = (fsw & ~cpu.Fcw & 0x3F) != 0;
-        cpu.Fsw = (ushort)(pending ? fsw | errorSummary | busy : fsw & ~(errorSummary | busy));
+        // FCW and FSW as FLDENV loads them (the host oracle shows FXRSTOR does the same).
+        cpu.Fcw = Cpu.FcwAsLoaded(BinaryPrimitives.ReadUInt16LittleEndian(image[0..]));
+        cpu.Fsw = BinaryPrimitives.ReadUInt16LittleEndian(image[2..]);
+        cpu.UpdateFpuErrorSummary();
         cpu.FpuTagValid = image[4];
         cpu.FpuOpcode = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(image[6..]) & 0x7FF);
         if (rexW)

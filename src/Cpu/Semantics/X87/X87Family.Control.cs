@@ -38,8 +38,8 @@ static partial class X87Family
             {
                 ushort v = cpu.Read<ushort>(Cpu.MemorySegment(i), cpu.EffectiveAddress(i));
                 if (cpu.Faulted) return;
-                cpu.Fcw = (ushort)((v & 0x1F3F) | 0x40);
-                UpdateErrorSummary(cpu);
+                cpu.Fcw = Cpu.FcwAsLoaded(v);
+                cpu.UpdateFpuErrorSummary();
                 return;
             }
             case Mnemonic.Fincstp: Touch(cpu, i); cpu.FpuTop = cpu.FpuTop + 1; cpu.Fsw &= unchecked((ushort)~X87Bits.C1); return;
@@ -56,13 +56,6 @@ static partial class X87Family
             case Mnemonic.Fnop: Touch(cpu, i); return;
             default: return; // FENI/FDISI/FSETPM: no-ops since the 387
         }
-    }
-
-    /// <summary>FSW.ES and B follow the unmasked exception flags after FLDCW/FLDENV/FRSTOR (SDM vol.1 §8.1.3.1).</summary>
-    static void UpdateErrorSummary(Cpu cpu)
-    {
-        bool pending = (cpu.Fsw & ~cpu.Fcw & 0x3F) != 0;
-        cpu.Fsw = (ushort)(pending ? cpu.Fsw | X87Bits.ES | X87Bits.B : cpu.Fsw & ~(X87Bits.ES | X87Bits.B));
     }
 
     static void Environment(Cpu cpu, in Instruction i)
@@ -106,7 +99,7 @@ static partial class X87Family
                     cpu.FpuSignificand[p] = BinaryPrimitives.ReadUInt64LittleEndian(image[(envSize + 10 * st)..]);
                     cpu.FpuSignExponent[p] = BinaryPrimitives.ReadUInt16LittleEndian(image[(envSize + 10 * st + 8)..]);
                 }
-            UpdateErrorSummary(cpu);
+            cpu.UpdateFpuErrorSummary();
         }
     }
 
@@ -160,7 +153,7 @@ static partial class X87Family
     public static void LoadEnvironment(Cpu cpu, ReadOnlySpan<byte> e, bool wide, bool real)
     {
         int step = wide ? 4 : 2;
-        cpu.Fcw = (ushort)((BinaryPrimitives.ReadUInt16LittleEndian(e[0..]) & 0x1F3F) | 0x40);
+        cpu.Fcw = Cpu.FcwAsLoaded(BinaryPrimitives.ReadUInt16LittleEndian(e[0..]));
         cpu.Fsw = BinaryPrimitives.ReadUInt16LittleEndian(e[step..]);
         cpu.FpuTagValid = AbridgedFromFull(BinaryPrimitives.ReadUInt16LittleEndian(e[(2 * step)..]));
         if (wide)
