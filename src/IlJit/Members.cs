@@ -48,23 +48,25 @@ static class Members
     public static readonly MethodInfo BodyInvoke = typeof(CompiledBody).GetMethod(nameof(CompiledBody.Invoke))!;
 
     /// <summary>The width-generic shift or rotate <paramref name="name"/> of <see cref="JitVirt.Cpu.Semantics.Integer.Shift"/> instantiated for <paramref name="t"/>.</summary>
-    public static MethodInfo Shift(string name, Type t)
-        => typeof(JitVirt.Cpu.Semantics.Integer.Shift).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(t);
+    public static MethodInfo Shift(string name, Type t) => Generic(typeof(JitVirt.Cpu.Semantics.Integer.Shift), name, t);
 
     /// <summary>The width-generic ALU operation <paramref name="name"/> of <see cref="Alu"/> instantiated for <paramref name="t"/>.</summary>
-    public static MethodInfo Alu(string name, Type t)
+    public static MethodInfo Alu(string name, Type t) => Generic(typeof(Alu), name, t);
+
+    /// <summary>Public static generic method <paramref name="name"/> of <paramref name="owner"/> for <paramref name="t"/>, looked up once per compile process.</summary>
+    static MethodInfo Generic(Type owner, string name, Type t)
     {
-        var key = (name, t);
-        lock (AluCache)
+        var key = (owner, name, t);
+        lock (GenericCache)
         {
-            if (AluCache.TryGetValue(key, out var m)) return m;
-            m = typeof(Alu).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(t);
-            AluCache[key] = m;
+            if (GenericCache.TryGetValue(key, out var m)) return m;
+            m = owner.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(t);
+            GenericCache[key] = m;
             return m;
         }
     }
 
-    static readonly Dictionary<(string, Type), MethodInfo> AluCache = new();
+    static readonly Dictionary<(Type, string, Type), MethodInfo> GenericCache = new();
 
     static FieldInfo Field(string name) => typeof(CpuT).GetField(name, BindingFlags.Public | BindingFlags.Instance)
         ?? throw new MissingFieldException(typeof(CpuT).FullName, name);

@@ -196,18 +196,28 @@ sealed class MemoryEmitter
     /// </summary>
     void EmitPush(in Instruction i, Label slow)
     {
-        var rsp = _regs.Of(Register.RSP);
-        _il.Emit(OpCodes.Ldloc, rsp);
-        _il.Emit(OpCodes.Ldc_I8, 8L);
-        _il.Emit(OpCodes.Sub);
-        _il.Emit(OpCodes.Stloc, _probe.Linear);
-        _probe.EmitProbe(AccessKind.Write, 8, slow);
+        var rsp = EmitProbePushSlot(slow);
         _il.Emit(OpCodes.Ldloc, _probe.Host);
         if (i.Op0Kind == OpKind.Register) _regs.EmitRead(i.Op0Register);
         else _il.Emit(OpCodes.Ldc_I8, unchecked((long)i.GetImmediate(0)));
         _il.Emit(OpCodes.Stind_I8);
         _il.Emit(OpCodes.Ldloc, _probe.Linear);
         _il.Emit(OpCodes.Stloc, rsp);
+    }
+
+    /// <summary>
+    /// The slot a 64-bit push writes: linear ← RSP − 8, probed for an 8-byte write (a miss goes to
+    /// <paramref name="slow"/>); returns RSP's local, which the caller moves once the store is done.
+    /// </summary>
+    LocalBuilder EmitProbePushSlot(Label slow)
+    {
+        var rsp = _regs.Of(Register.RSP);
+        _il.Emit(OpCodes.Ldloc, rsp);
+        _il.Emit(OpCodes.Ldc_I8, 8L);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Stloc, _probe.Linear);
+        _probe.EmitProbe(AccessKind.Write, 8, slow);
+        return rsp;
     }
 
     /// <summary>POP r64: RSP ← RSP + 8, then the register ← the value, so POP RSP leaves the popped value (SDM vol.2 POP).</summary>
@@ -234,12 +244,7 @@ sealed class MemoryEmitter
     /// </summary>
     void EmitCall(in Instruction i, Label slow)
     {
-        var rsp = _regs.Of(Register.RSP);
-        _il.Emit(OpCodes.Ldloc, rsp);
-        _il.Emit(OpCodes.Ldc_I8, 8L);
-        _il.Emit(OpCodes.Sub);
-        _il.Emit(OpCodes.Stloc, _probe.Linear);
-        _probe.EmitProbe(AccessKind.Write, 8, slow);
+        var rsp = EmitProbePushSlot(slow);
         _il.Emit(OpCodes.Ldc_I8, unchecked((long)i.NearBranchTarget));
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldfld, Members.CodeDelta);
