@@ -62,17 +62,7 @@ public sealed class FusedConditionTests
     public void Every_condition_after_an_inline_flag_writer_agrees_with_the_interpreter()
     {
         using var run = new Lockstep(Program);
-        foreach (var m in new[] { run.Reference, run.Tiered })
-        {
-            ulong at = BareMetal.DataAddress;
-            foreach (ulong x in Values)
-                foreach (ulong y in Values)
-                {
-                    m.Memory.Write(at, 8, x);
-                    m.Memory.Write(at + 8, 8, y);
-                    at += 16;
-                }
-        }
+        run.WriteOperandPairs(Values);
         Assert.Equal(StopReason.Halted, run.RunChunks(100_000, 7));
         Assert.True(run.Executor.BlocksCompiled > 0);
     }

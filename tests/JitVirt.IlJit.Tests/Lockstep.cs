@@ -82,5 +82,24 @@ public sealed class Lockstep : IDisposable
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Every ordered pair (x, y) of <paramref name="values"/> as two quadwords, pair after pair from
+    /// BareMetal.DataAddress, in both machines' memory (the operand table of the operand-pair tests).
+    /// </summary>
+    public void WriteOperandPairs(IReadOnlyList<ulong> values)
+    {
+        foreach (var m in new[] { Reference, Tiered })
+        {
+            ulong at = BareMetal.DataAddress;
+            foreach (ulong x in values)
+                foreach (ulong y in values)
+                {
+                    m.Memory.Write(at, 8, x);
+                    m.Memory.Write(at + 8, 8, y);
+                    at += 16;
+                }
+        }
+    }
+
     public void Dispose() { Executor.Dispose(); Reference.Dispose(); Tiered.Dispose(); }
 }

@@ -89,17 +89,7 @@ public sealed class ShiftMultiplyInlineTests
     public void Results_and_flags_agree_with_the_interpreter()
     {
         using var run = new Lockstep(Program);
-        foreach (var m in new[] { run.Reference, run.Tiered })
-        {
-            ulong at = BareMetal.DataAddress;
-            foreach (ulong x in Values)
-                foreach (ulong y in Values)
-                {
-                    m.Memory.Write(at, 8, x);
-                    m.Memory.Write(at + 8, 8, y);
-                    at += 16;
-                }
-        }
+        run.WriteOperandPairs(Values);
         Assert.Equal(StopReason.Halted, run.RunChunks(100_000, 200)); // a budget that covers whole 64-instruction blocks
         Assert.True(run.Executor.CompiledBlockRuns > 0, "the forms ran compiled");
     }
