@@ -48,6 +48,9 @@ public sealed class CompiledBlock
     /// <summary>Size of the body's IL in bytes (what the .NET JIT compiled).</summary>
     public int IlBytes { get; }
 
+    /// <summary>Members whose last flag record is written only on the paths that leave the region (<see cref="DeferredFlagRecord"/>).</summary>
+    public int DeferredFlagRecords { get; init; }
+
     /// <summary>InstructionsRetired when the body was last entered (the body writes it): the LRU order of live bodies.</summary>
     public long LastRun;
 

@@ -13,34 +13,39 @@ namespace JitVirt.IlJit;
 /// </summary>
 static class FusedCondition
 {
+    /// <summary>True when <see cref="TryEmit"/> computes <paramref name="cc"/> from <paramref name="previous"/>'s operands.</summary>
+    public static bool CanFuse(in Instruction previous, InlineForms.Kind kind, ConditionCode cc)
+    {
+        bool zeroOrSign = cc is ConditionCode.e or ConditionCode.ne or ConditionCode.s or ConditionCode.ns;
+        return kind switch
+        {
+            InlineForms.Kind.Binary when previous.Mnemonic == Mnemonic.Cmp => cc is not (ConditionCode.o or ConditionCode.no or ConditionCode.p or ConditionCode.np),
+            InlineForms.Kind.Binary or InlineForms.Kind.Inc or InlineForms.Kind.Dec => zeroOrSign,
+            _ => false,
+        };
+    }
+
     /// <summary>Pushes the condition (int32 0/1) and returns true, or emits nothing and returns false.</summary>
     public static bool TryEmit(ILGenerator il, RegisterLocals regs, in Instruction previous, InlineForms.Kind kind, ConditionCode cc)
     {
+        if (!CanFuse(previous, kind, cc)) return false;
         bool wide = previous.Op0Register.IsGPR64();
-        switch (kind)
+        if (previous.Mnemonic == Mnemonic.Cmp && kind == InlineForms.Kind.Binary) EmitCompare(il, regs, previous, cc, wide);
+        else
         {
-            case InlineForms.Kind.Binary when previous.Mnemonic == Mnemonic.Cmp:
-                return TryCompare(il, regs, previous, cc, wide);
-            case InlineForms.Kind.Binary when previous.Mnemonic == Mnemonic.Test:
-                if (cc is not (ConditionCode.e or ConditionCode.ne or ConditionCode.s or ConditionCode.ns)) return false;
-                regs.EmitRead(previous.Op0Register);
+            regs.EmitRead(previous.Op0Register);
+            if (previous.Mnemonic == Mnemonic.Test && kind == InlineForms.Kind.Binary)
+            {
                 EmitSource(il, regs, previous, wide);
                 il.Emit(OpCodes.And);
-                EmitZeroOrSign(il, cc, wide);
-                return true;
-            case InlineForms.Kind.Binary or InlineForms.Kind.Inc or InlineForms.Kind.Dec:
-                if (cc is not (ConditionCode.e or ConditionCode.ne or ConditionCode.s or ConditionCode.ns)) return false;
-                regs.EmitRead(previous.Op0Register);
-                EmitZeroOrSign(il, cc, wide);
-                return true;
-            default:
-                return false;
+            }
+            EmitZeroOrSign(il, cc, wide);
         }
+        return true;
     }
 
-    static bool TryCompare(ILGenerator il, RegisterLocals regs, in Instruction cmp, ConditionCode cc, bool wide)
+    static void EmitCompare(ILGenerator il, RegisterLocals regs, in Instruction cmp, ConditionCode cc, bool wide)
     {
-        if (cc is ConditionCode.o or ConditionCode.no or ConditionCode.p or ConditionCode.np) return false;
         regs.EmitRead(cmp.Op0Register);
         EmitSource(il, regs, cmp, wide);
         switch (cc)
@@ -60,7 +65,6 @@ static class FusedCondition
                 EmitZeroOrSign(il, cc, wide);
                 break;
         }
-        return true;
     }
 
     /// <summary>Pops a value of the operand width; pushes ZF (e), !ZF (ne), SF (s) or !SF (ns).</summary>

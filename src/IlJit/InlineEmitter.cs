@@ -59,7 +59,9 @@ sealed class InlineEmitter
             case InlineForms.Kind.Inc: EmitUnary(i, "Inc"); break;
             case InlineForms.Kind.Dec: EmitUnary(i, "Dec"); break;
             case InlineForms.Kind.Lea: EmitLea(i); break;
+            case InlineForms.Kind.Shift when flagsDead: EmitShiftNoFlags(i); break;
             case InlineForms.Kind.Shift: EmitShift(i); break;
+            case InlineForms.Kind.Multiply when flagsDead: EmitMultiplyNoFlags(i); break;
             case InlineForms.Kind.Multiply: EmitMultiply(i); break;
             default: throw new InvalidOperationException($"{i.Code} is not an inline form");
         }
@@ -145,6 +147,64 @@ sealed class InlineEmitter
         _il.Emit(OpCodes.Ldc_I4, (int)(i.GetImmediate(1) & 0xFF));
         _il.Emit(OpCodes.Call, Members.Shift(name, WidthType(dest)));
         _regs.EmitWrite(dest);
+    }
+
+    /// <summary>
+    /// SHL/SAL/SHR/SAR/ROL/ROR r, imm8 without the flag record: the count masked at compile time
+    /// as <c>Shift</c> masks it (5 bits, 6 for 64-bit operands; SDM vol.2 SAL/SAR/SHL/SHR, ROL/ROR),
+    /// so it is below the width and the IL shift is the instruction's; a zero count writes the
+    /// value back unchanged (zero-extended at 32 bits, as the handler writes it).
+    /// </summary>
+    void EmitShiftNoFlags(in Instruction i)
+    {
+        var dest = i.Op0Register;
+        bool wide = Is64(dest);
+        int bits = wide ? 64 : 32;
+        int n = (int)(i.GetImmediate(1) & (wide ? 0x3Fu : 0x1Fu));
+        _regs.EmitRead(dest);
+        if (n != 0)
+        {
+            switch (i.Mnemonic)
+            {
+                case Mnemonic.Shl: case Mnemonic.Sal: EmitShiftBy(OpCodes.Shl, n); break;
+                case Mnemonic.Shr: EmitShiftBy(OpCodes.Shr_Un, n); break;
+                case Mnemonic.Sar: EmitShiftBy(OpCodes.Shr, n); break;
+                default: // ROL, ROR: (v << n) | (v >> (bits − n)) and its mirror
+                    bool left = i.Mnemonic == Mnemonic.Rol;
+                    var v = _il.DeclareLocal(WidthType(dest));
+                    _il.Emit(OpCodes.Stloc, v);
+                    _il.Emit(OpCodes.Ldloc, v);
+                    EmitShiftBy(left ? OpCodes.Shl : OpCodes.Shr_Un, n);
+                    _il.Emit(OpCodes.Ldloc, v);
+                    EmitShiftBy(left ? OpCodes.Shr_Un : OpCodes.Shl, bits - n);
+                    _il.Emit(OpCodes.Or);
+                    break;
+            }
+        }
+        _regs.EmitWrite(dest);
+    }
+
+    void EmitShiftBy(OpCode op, int n)
+    {
+        _il.Emit(OpCodes.Ldc_I4, n);
+        _il.Emit(op);
+    }
+
+    /// <summary>IMUL r, r / IMUL r, r, imm without the flag record: the low half of the product, which signed and unsigned multiplication share.</summary>
+    void EmitMultiplyNoFlags(in Instruction i)
+    {
+        var dest = i.Op0Register;
+        _regs.EmitRead(i.Op1Register);
+        if (i.OpCount == 3) EmitImmediate(dest, i.GetImmediate(2));
+        else _regs.EmitRead(dest);
+        _il.Emit(OpCodes.Mul);
+        _regs.EmitWrite(dest);
+    }
+
+    void EmitImmediate(Register dest, ulong imm)
+    {
+        if (Is64(dest)) _il.Emit(OpCodes.Ldc_I8, (long)imm);
+        else _il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)imm));
     }
 
     /// <summary>IMUL r, r / IMUL r, r, imm through <c>Alu.IMul</c>, operands in the handler's order (r/m first).</summary>

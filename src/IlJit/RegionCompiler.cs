@@ -33,7 +33,9 @@ namespace JitVirt.IlJit;
 /// (<see cref="FusedCondition"/>), else from the lazy flag record through the interpreter's own
 /// evaluator (Cpu.EvaluateCondition), and the edge is an IL branch.
 /// Flag records that a later inline instruction replaces before anything reads them are not
-/// written (<see cref="FlagLiveness"/>).
+/// written (<see cref="FlagLiveness"/>); across an internal edge into a member that replaces the
+/// record first, the last writer's record is written only on the paths that leave
+/// (<see cref="DeferredFlagRecord"/>).
 /// The caller guarantees that the remaining budget covers the head block and that nothing was
 /// pending on entry.
 /// </summary>
@@ -55,6 +57,9 @@ public static unsafe class RegionCompiler
         readonly Instruction[] _insns;
         readonly InlineForms.Kind[][] _kinds;
         readonly bool[] _inlineJump; // the member's last instruction is an inlined JMP/Jcc
+        readonly FlagLiveness.FlagEffect[][] _effects; // per member, of the instructions before an inlined jump
+        DeferredFlagRecord? _deferred; // the current member's record, written only where an edge leaves
+        int _deferredCount;
         readonly DynamicMethod _method;
         readonly ILGenerator _il;
         readonly RegisterLocals _regs;
@@ -99,6 +104,35 @@ public static unsafe class RegionCompiler
                 _inlineJump[j] = IsInlineJump(block, region.Successors[j]);
                 _entry[j] = _il.DefineLabel();
             }
+            _effects = new FlagLiveness.FlagEffect[_blocks.Length][];
+            for (int j = 0; j < _blocks.Length; j++)
+                _effects[j] = FlagLiveness.EffectsOf(_blocks[j].Instructions, _kinds[j], _inlineJump[j] ? _kinds[j].Length - 1 : _kinds[j].Length);
+        }
+
+        /// <summary>
+        /// The instruction of member <paramref name="j"/> whose flag record is written only where the
+        /// member's end leaves the region (<see cref="DeferredFlagRecord"/>), or −1: the member ends in
+        /// an inlined JMP, or a Jcc whose condition comes from operands (<see cref="FusedCondition"/>),
+        /// every successor is a member entered with a dead record, and the last flag writer is a
+        /// deferrable register form followed only by instructions that neither touch flags nor leave.
+        /// </summary>
+        int DeferredWriter(int j)
+        {
+            if (!_inlineJump[j]) return -1;
+            var insns = _blocks[j].Instructions;
+            int n = insns.Length;
+            var successors = _region.Successors[j];
+            bool conditional = _blocks[j].Handlers![n - 1] == JccHandler && successors.Length > 1;
+            if (conditional && (n < 2 || !FusedCondition.CanFuse(insns[n - 2], _kinds[j][n - 2], insns[n - 1].ConditionCode))) return -1;
+            foreach (var edge in successors)
+                if (edge.Target < 0 || !FlagLiveness.DeadAtEntry(_effects[edge.Target])) return -1;
+            var effects = _effects[j];
+            for (int k = effects.Length - 1; k >= 0; k--)
+            {
+                if (effects[k] == FlagLiveness.FlagEffect.None) continue;
+                return effects[k] == FlagLiveness.FlagEffect.WritesAll && DeferredFlagRecord.CanDefer(_kinds[j][k]) ? k : -1;
+            }
+            return -1;
         }
 
         /// <summary>
@@ -154,7 +188,10 @@ public static unsafe class RegionCompiler
             }
             _inline.EmitColdPaths(); // the memory forms' slow paths, out of the hot path's way
             int ilBytes = il.ILOffset;
-            var compiled = new CompiledBlock(_region, _insns, _exitTargets.Count, _method.CreateDelegate<CompiledBody>(), state, ilBytes);
+            var compiled = new CompiledBlock(_region, _insns, _exitTargets.Count, _method.CreateDelegate<CompiledBody>(), state, ilBytes)
+            {
+                DeferredFlagRecords = _deferredCount,
+            };
             Prepare(compiled);
             return compiled;
         }
@@ -166,7 +203,9 @@ public static unsafe class RegionCompiler
             var handlers = block.Handlers!;
             var kinds = _kinds[j];
             int n = insns.Length;
-            var flagsDead = FlagLiveness.DeadFlagWrites(kinds);
+            int deferredAt = DeferredWriter(j);
+            var flagsDead = FlagLiveness.DeadFlagWrites(_effects[j], liveOut: deferredAt < 0);
+            _deferred = null;
             _il.MarkLabel(_entry[j]);
             _regs.MarkAllDirty(); // reached from the entry and from edges
             bool ripStale = true; // RIP is written at exits and before helpers only (every member, the head too, can be reached by an edge)
@@ -177,6 +216,11 @@ public static unsafe class RegionCompiler
                 if (k > 0 && kinds[k - 1] == InlineForms.Kind.None) _ctx.EmitClearInterruptShadow();
                 if (kinds[k] != InlineForms.Kind.None)
                 {
+                    if (k == deferredAt)
+                    {
+                        _deferred = DeferredFlagRecord.Capture(_il, _regs, insns[k], kinds[k]);
+                        _deferredCount++;
+                    }
                     _inline.Emit(insns[k], kinds[k], flagsDead[k], k, _offset[j] + k, handlers[k], unsynced);
                     unsynced++;
                     continue;
@@ -310,6 +354,7 @@ public static unsafe class RegionCompiler
                 _il.Emit(OpCodes.Br, _entry[edge.Target]);
                 _il.MarkLabel(leave);
             }
+            _deferred?.EmitWrite(_il);
             _exitTargets.Add(edge.Ip);
             _regs.EmitStoreAll();
             _ctx.EmitSetRip(Members.NextRip, edge.Ip);

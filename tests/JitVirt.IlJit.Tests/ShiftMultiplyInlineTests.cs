@@ -10,8 +10,10 @@ namespace JitVirt.IlJit.Tests;
 /// SHL/SAL/SHR/SAR/ROL/ROR r, imm8 and IMUL r, r / IMUL r, r, imm inline (InlineForms.Kind.Shift,
 /// Kind.Multiply), at 32 and 64 bits, over counts at and around the masks (0, 1, width−1, width,
 /// 63, 64, 255) and operands at the signed and unsigned boundaries, in lockstep with the
-/// interpreter: every result is folded into R8 and the flags into R9 after each instruction, so a
-/// wrong value, a lost zero-extension or a wrong flag shows up at the next comparison.
+/// interpreter: the flags each form leaves are folded into R9 right after it (PUSHFQ reads them)
+/// and every result into R8, then each form runs again with its flags dead (the ADD after it
+/// replaces them: the no-flags emission), so a wrong value, a lost zero-extension or a wrong flag
+/// shows up at the next comparison.
 /// </summary>
 public sealed class ShiftMultiplyInlineTests
 {
@@ -45,16 +47,22 @@ public sealed class ShiftMultiplyInlineTests
         a.Label(ref top);
         foreach (var form in Forms())
         {
+            // Flags observed: PUSHFQ (a helper) reads what the form left, so its record is written.
             a.mov(rdx, __qword_ptr[rsi]);
             a.mov(rbx, __qword_ptr[rsi + 8]);
             a.add(rax, 0);     // a known flag state before forms that may leave the flags alone
             form(a);
-            a.add(r8, rdx);    // the result, all 64 bits
-            a.rol(r8, 7);
             a.pushfq();
             a.pop(rax);
             a.add(r9, rax);    // the flags the form left
             a.rol(r9, 3);
+            a.add(r8, rdx);    // the result, all 64 bits
+            a.rol(r8, 7);
+            // Flags dead: the ADD after the form replaces them, so only its result is computed.
+            a.mov(rdx, __qword_ptr[rsi]);
+            form(a);
+            a.add(r8, rdx);
+            a.rol(r8, 5);
         }
         a.add(rsi, 16);
         a.dec(ecx);
