@@ -79,13 +79,15 @@ public sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int WidthCode<T>() => Unsafe.SizeOf<T>() switch { 1 => 0, 2 => 1, 4 => 2, _ => 3 };
 
+    /// <summary>
+    /// Before an INC/DEC record: CF into <see cref="RflagsStatic"/>, the one flag the new record
+    /// does not cover (<see cref="LazyCoveredMask"/>); the other five are the record's, so the
+    /// old record need not be folded in.
+    /// </summary>
     void PreserveCarry()
     {
         if (LazyOp == FlagOp.None) return;
-        ulong cf = GetCarryFlag() ? Rflags.CF : 0;
-        // Materialise everything, then let the INC/DEC record cover all but CF.
-        MaterializeFlags();
-        RflagsStatic = (RflagsStatic & ~Rflags.CF) | cf;
+        RflagsStatic = (RflagsStatic & ~Rflags.CF) | (GetCarryFlag() ? Rflags.CF : 0);
     }
 
     // ---- reading ----

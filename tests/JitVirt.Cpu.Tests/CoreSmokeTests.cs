@@ -41,6 +41,31 @@ public class CoreSmokeTests
         Assert.Equal(Rflags.CF | Rflags.ZF | Rflags.AF | Rflags.PF, f & Rflags.Arithmetic);
     }
 
+    /// <summary>
+    /// INC/DEC after a lazy record: CF is the record's (SDM vol.2 INC/DEC: CF not affected), the
+    /// other five come from the INC/DEC itself, whatever stale bits the static flags still hold.
+    /// </summary>
+    [Fact]
+    public void IncDecAfterALazyRecordKeepItsCarryOnly()
+    {
+        using var m = new TestMachine();
+        var cpu = m.Cpu;
+        // 0 − 1 (8-bit) borrows: CF=1, then DEC 1 → 0: ZF, PF (0 has zero bits set), no AF, CF still 1.
+        cpu.SetFlagsSub<byte>(0, 1, 0xFF);
+        cpu.SetFlagsDec<uint>(1, 0);
+        Assert.Equal(Rflags.CF | Rflags.ZF | Rflags.PF, cpu.GetRflags() & Rflags.Arithmetic);
+        // Every static flag set, then a logic record (CF=0 by definition), then INC 0x7F → 0x80 (8-bit): OF SF AF, CF 0.
+        cpu.SetArithmeticFlags(Rflags.Arithmetic, Rflags.Arithmetic);
+        cpu.SetFlagsLogic<ulong>(1);
+        cpu.SetFlagsInc<byte>(0x7F, 0x80);
+        Assert.Equal(Rflags.OF | Rflags.SF | Rflags.AF, cpu.GetRflags() & Rflags.Arithmetic);
+        // 0xFF + 1 (8-bit) carries; INC then DEC keep that CF through two records.
+        cpu.SetFlagsAdd<byte>(0xFF, 1, 0);
+        cpu.SetFlagsInc<ushort>(5, 6);
+        cpu.SetFlagsDec<ushort>(6, 5);
+        Assert.Equal(Rflags.CF | Rflags.PF, cpu.GetRflags() & Rflags.Arithmetic);
+    }
+
     [Fact]
     public void UndecodableBytesRaiseInvalidOpcodeThroughTheRealModeIvt()
     {
