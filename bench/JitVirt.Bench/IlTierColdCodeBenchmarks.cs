@@ -16,7 +16,7 @@ public class IlTierColdCodeBenchmarks
 {
     const int Instructions = IlTierGeneratedGuests.ColdBlocks * IlTierGeneratedGuests.ColdBlockInstructions;
 
-    [Params(2, 32)]
+    [Params(2, 32, TieredExecutor.DefaultThreshold)]
     public long Threshold { get; set; }
 
     BareMetal _machine = null!;

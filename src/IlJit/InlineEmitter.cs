@@ -31,6 +31,12 @@ sealed class InlineEmitter
         }
     }
 
+    /// <summary>
+    /// Fills the memory forms' TLB locals; the region compiler calls it at the body's entry and
+    /// after every helper when the body has memory forms.
+    /// </summary>
+    public void EmitTlbRefresh() => (_memory ??= new MemoryEmitter(_il, _regs, _ctx)).EmitRefresh();
+
     /// <summary>Emits the memory forms' slow paths; call once, after the body's last return.</summary>
     public void EmitColdPaths() => _memory?.EmitColdPaths();
 

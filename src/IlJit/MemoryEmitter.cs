@@ -305,7 +305,11 @@ sealed class MemoryEmitter
         _ctx.EmitPendingExit(k);
         _ctx.EmitRetire(-unsynced);
         _regs.EmitLoadAll();
+        _probe.EmitRefresh(); // the handler may have flushed the TLB (a watched page-table write)
     }
+
+    /// <summary>Fills the TLB probe's locals (<see cref="TlbFastPath.EmitRefresh"/>): at the body's entry and after every helper.</summary>
+    public void EmitRefresh() => _probe.EmitRefresh();
 
     // ------------------------------------------------------------------ values
 

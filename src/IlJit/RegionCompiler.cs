@@ -57,6 +57,7 @@ public static unsafe class RegionCompiler
         readonly Instruction[] _insns;
         readonly InlineForms.Kind[][] _kinds;
         readonly bool[] _inlineJump; // the member's last instruction is an inlined JMP/Jcc
+        readonly bool _hasMemoryForms; // the TLB probe's locals are filled at the entry and after helpers
         readonly FlagLiveness.FlagEffect[][] _effects; // per member, of the instructions before an inlined jump
         DeferredFlagRecord? _deferred; // the current member's record, written only where an edge leaves
         int _deferredCount;
@@ -104,6 +105,7 @@ public static unsafe class RegionCompiler
                 _inlineJump[j] = IsInlineJump(block, region.Successors[j]);
                 _entry[j] = _il.DefineLabel();
             }
+            _hasMemoryForms = Array.Exists(_kinds, ks => Array.Exists(ks, InlineForms.IsMemory));
             _effects = new FlagLiveness.FlagEffect[_blocks.Length][];
             for (int j = 0; j < _blocks.Length; j++)
                 _effects[j] = FlagLiveness.EffectsOf(_blocks[j].Instructions, _kinds[j], _inlineJump[j] ? _kinds[j].Length - 1 : _kinds[j].Length);
@@ -173,6 +175,7 @@ public static unsafe class RegionCompiler
             _regs.EmitLoadAll();
             _ctx = new EmitContext(il, _regs, _delta, _ipMask);
             _inline = new InlineEmitter(il, _regs, _ctx);
+            if (_hasMemoryForms) _inline.EmitTlbRefresh();
             // The interpreter clears the shadow before every instruction; only a helper can set it,
             // so after the entry it is cleared after helpers only (edges included).
             _ctx.EmitClearInterruptShadow();
@@ -234,6 +237,7 @@ public static unsafe class RegionCompiler
                 _ctx.EmitHelperCall(_offset[j] + k, handlers[k], HandlerParameters);
                 _ctx.EmitPendingExit(k);
                 _ctx.EmitRipFromNextRip();
+                if (_hasMemoryForms) _inline.EmitTlbRefresh(); // a helper may change CPL, AC, CR0.AM or flush the TLB
                 unsynced = 1;
                 if (k + 1 < n || HasInternalSuccessor(j)) _regs.EmitLoad(WrittenBy(insns[k], handlers[k]));
             }

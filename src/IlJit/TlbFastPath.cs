@@ -10,13 +10,18 @@ namespace JitVirt.IlJit;
 /// <summary>
 /// The inline software-TLB access of <see cref="MemoryEmitter"/>: the linear address of a 64-bit
 /// memory operand into <see cref="Linear"/>, and the hit test that leaves the host address in
-/// <see cref="Host"/> or branches to the caller's slow path.
+/// <see cref="Host"/> or branches to the caller's slow path. What the test takes from the
+/// processor besides the address — the read and write tables of the current privilege, the TLB
+/// generation, whether alignment checking is possible — lives in locals filled by
+/// <see cref="EmitRefresh"/>: inline code cannot change any of it (CPL, RFLAGS.AC, CR0.AM and TLB
+/// flushes all go through helpers), so the body refills them only at its entry and after each
+/// helper or slow path.
 /// </summary>
 sealed class TlbFastPath
 {
     readonly ILGenerator _il;
     readonly RegisterLocals _regs;
-    readonly LocalBuilder _user, _tlb, _entry;
+    readonly LocalBuilder _user, _tlb, _entry, _alignmentCheck, _readTable, _writeTable, _generation;
 
     /// <summary>The linear address of the access (ulong).</summary>
     public readonly LocalBuilder Linear;
@@ -31,6 +36,60 @@ sealed class TlbFastPath
         _user = il.DeclareLocal(typeof(bool));
         _tlb = il.DeclareLocal(typeof(SoftwareTlb));
         _entry = il.DeclareLocal(typeof(SoftwareTlb.Entry).MakeByRefType());
+        _alignmentCheck = il.DeclareLocal(typeof(bool));
+        _readTable = il.DeclareLocal(typeof(SoftwareTlb.Entry[]));
+        _writeTable = il.DeclareLocal(typeof(SoftwareTlb.Entry[]));
+        _generation = il.DeclareLocal(typeof(ulong));
+    }
+
+    /// <summary>
+    /// Fills the probe's locals from the processor: user = CPL 3 (SDM vol.3 §5.6: the user
+    /// tables); alignment checking possible = CPL 3 with RFLAGS.AC and CR0.AM (SDM vol.3 §7.15
+    /// "Interrupt 17"); the read and write tables for that privilege; the TLB generation.
+    /// </summary>
+    public void EmitRefresh()
+    {
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Call, Members.GetCpl);
+        _il.Emit(OpCodes.Ldc_I4_3);
+        _il.Emit(OpCodes.Ceq);
+        _il.Emit(OpCodes.Stloc, _user);
+
+        _il.Emit(OpCodes.Ldloc, _user);
+        EmitBitSet(Members.RflagsStatic, Rflags.AC);
+        _il.Emit(OpCodes.And);
+        EmitBitSet(Members.Cr0, Cr0.AM);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Stloc, _alignmentCheck);
+
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, Members.Tlb);
+        _il.Emit(OpCodes.Stloc, _tlb);
+        EmitTable(AccessKind.Read, _readTable);
+        EmitTable(AccessKind.Write, _writeTable);
+        _il.Emit(OpCodes.Ldloc, _tlb);
+        _il.Emit(OpCodes.Ldfld, Members.TlbGeneration);
+        _il.Emit(OpCodes.Stloc, _generation);
+    }
+
+    /// <summary>Pushes (cpu.field &amp; bit) != 0 as int32 0/1.</summary>
+    void EmitBitSet(System.Reflection.FieldInfo field, ulong bit)
+    {
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, field);
+        _il.Emit(OpCodes.Ldc_I8, (long)bit);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Ldc_I8, 0L);
+        _il.Emit(OpCodes.Cgt_Un);
+    }
+
+    void EmitTable(AccessKind kind, LocalBuilder table)
+    {
+        _il.Emit(OpCodes.Ldloc, _tlb);
+        _il.Emit(OpCodes.Ldc_I4, (int)kind);
+        _il.Emit(OpCodes.Ldloc, _user);
+        _il.Emit(OpCodes.Call, Members.TlbTable);
+        _il.Emit(OpCodes.Stloc, table);
     }
 
 
@@ -108,35 +167,13 @@ sealed class TlbFastPath
     {
         EmitCanonicalOrSlow(Linear, slow);
 
-        // user = CPL == 3; alignment checking only at CPL 3 with AM and AC both set
-        var noAlignmentCheck = _il.DefineLabel();
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Call, Members.GetCpl);
-        _il.Emit(OpCodes.Ldc_I4_3);
-        _il.Emit(OpCodes.Ceq);
-        _il.Emit(OpCodes.Dup);
-        _il.Emit(OpCodes.Stloc, _user);
-        _il.Emit(OpCodes.Brfalse, noAlignmentCheck);
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldfld, Members.RflagsStatic);
-        _il.Emit(OpCodes.Ldc_I8, (long)Rflags.AC);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Brfalse, noAlignmentCheck);
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldfld, Members.Cr0);
-        _il.Emit(OpCodes.Ldc_I8, (long)Cr0.AM);
-        _il.Emit(OpCodes.And);
+        // alignment checking possible (refreshed with the tables): the handler decides
+        _il.Emit(OpCodes.Ldloc, _alignmentCheck);
         _il.Emit(OpCodes.Brtrue, slow);
-        _il.MarkLabel(noAlignmentCheck);
 
-        // ref entry = ref cpu.Tlb.Table(kind, user)[SoftwareTlb.IndexOf(linear)]
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldfld, Members.Tlb);
-        _il.Emit(OpCodes.Dup);
-        _il.Emit(OpCodes.Stloc, _tlb);
-        _il.Emit(OpCodes.Ldc_I4, (int)kind);
-        _il.Emit(OpCodes.Ldloc, _user);
-        _il.Emit(OpCodes.Call, Members.TlbTable);
+        // ref entry = ref table[SoftwareTlb.IndexOf(linear)], the table of the kind for the current privilege
+        if (kind is not (AccessKind.Read or AccessKind.Write)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "the fast path reads and writes data only");
+        _il.Emit(OpCodes.Ldloc, kind == AccessKind.Read ? _readTable : _writeTable);
         _il.Emit(OpCodes.Ldloc, Linear);
         _il.Emit(OpCodes.Call, Members.TlbIndexOf);
         _il.Emit(OpCodes.Ldelema, typeof(SoftwareTlb.Entry));
@@ -148,8 +185,7 @@ sealed class TlbFastPath
         _il.Emit(OpCodes.Ldloc, Linear);
         _il.Emit(OpCodes.Ldc_I8, ~0xFFFL);
         _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Ldloc, _tlb);
-        _il.Emit(OpCodes.Ldfld, Members.TlbGeneration);
+        _il.Emit(OpCodes.Ldloc, _generation);
         _il.Emit(OpCodes.Or);
         _il.Emit(OpCodes.Bne_Un, slow);
 
