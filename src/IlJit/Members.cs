@@ -18,6 +18,7 @@ static class Members
     public static readonly FieldInfo InterruptShadow = Field(nameof(CpuT.InterruptShadow));
     public static readonly FieldInfo InstructionsRetired = Field(nameof(CpuT.InstructionsRetired));
     public static readonly FieldInfo RflagsStatic = Field(nameof(CpuT.RflagsStatic));
+    public static readonly FieldInfo LazyOp = Field(nameof(CpuT.LazyOp));
     public static readonly MethodInfo EvaluateCondition = typeof(CpuT).GetMethod(nameof(CpuT.EvaluateCondition))!;
     public static readonly MethodInfo GetIpMask = typeof(CpuT).GetProperty(nameof(CpuT.IpMask))!.GetGetMethod()!;
 

@@ -208,6 +208,8 @@ public static unsafe class RegionCompiler
             int n = insns.Length;
             int deferredAt = DeferredWriter(j);
             var flagsDead = FlagLiveness.DeadFlagWrites(_effects[j], liveOut: deferredAt < 0);
+            var carryConsumer = CarryForward.Consumers(insns, kinds, _effects[j], flagsDead);
+            LocalBuilder? carry = null;
             _deferred = null;
             _il.MarkLabel(_entry[j]);
             _regs.MarkAllDirty(); // reached from the entry and from edges
@@ -224,7 +226,14 @@ public static unsafe class RegionCompiler
                         _deferred = DeferredFlagRecord.Capture(_il, _regs, insns[k], kinds[k]);
                         _deferredCount++;
                     }
-                    _inline.Emit(insns[k], kinds[k], flagsDead[k], k, _offset[j] + k, handlers[k], unsynced);
+                    bool carryOnly = carryConsumer[k] >= 0;
+                    if (carryOnly) carry = CarryForward.EmitCarryOf(_il, _regs, insns[k]);
+                    if (carry is not null && !carryOnly && kinds[k] is InlineForms.Kind.Inc or InlineForms.Kind.Dec)
+                    {
+                        CarryForward.EmitInstall(_il, carry);
+                        carry = null;
+                    }
+                    _inline.Emit(insns[k], kinds[k], flagsDead[k] || carryOnly, k, _offset[j] + k, handlers[k], unsynced);
                     unsynced++;
                     continue;
                 }
