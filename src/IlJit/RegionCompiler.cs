@@ -35,7 +35,8 @@ namespace JitVirt.IlJit;
 /// Flag records that a later inline instruction replaces before anything reads them are not
 /// written (<see cref="FlagLiveness"/>); across an internal edge into a member that replaces the
 /// record first, the last writer's record is written only on the paths that leave
-/// (<see cref="DeferredFlagRecord"/>).
+/// (<see cref="DeferredFlagRecord"/>); an ALU instruction whose record only an INC/DEC after it
+/// reads hands over its CF instead (<see cref="CarryForward"/>).
 /// The caller guarantees that the remaining budget covers the head block and that nothing was
 /// pending on entry.
 /// </summary>
