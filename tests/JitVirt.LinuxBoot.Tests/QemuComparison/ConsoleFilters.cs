@@ -32,6 +32,8 @@ public static class ConsoleFilters
             "The clocksource watchdog compares the TSC with jiffies; under QEMU TCG on a loaded host the two drift apart and the kernel marks the TSC unstable. A host-load effect of QEMU, absent on JitVirt's single virtual clock."),
         ConsoleFilterEntry.Drop("clocksource switches", @"^clocksource: Switched to clocksource |^sched_clock: Marking stable|^tsc: Refined TSC clocksource calibration|^clocksource: tsc: mask",
             "Which clocksource the kernel settles on, and when, follows the watchdog and calibration above: once the watchdog has marked the TSC unstable (QEMU on a loaded host) there is no refinement and no switch to it."),
+        ConsoleFilterEntry.Drop("slow PCI quirks", @"^pci \S+: \S+ took \d+ usecs$",
+            "Linux reports a PCI fixup that took longer than 10 ms (drivers/pci/quirks.c, do_one_fixup_debug). Under QEMU TCG on a loaded host, host time runs on while the guest is slow, so a quirk such as quirk_natoma can cross the 10 ms line; JitVirt's virtual clock does not follow host load."),
         ConsoleFilterEntry.Drop("APIC timer against PM timer", @"^APIC (calibration not consistent with PM-Timer|delta adjusted to PM-Timer)",
             "The local APIC timer calibration is checked against the ACPI PM timer; under QEMU TCG the two run on host time while the guest is slow, so the 100 ms window measures long."),
         ConsoleFilterEntry.Rewrite("wall-clock dates", @"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d UTC \(\d+\)|audit\(\d+\.\d+:", "DATE",

@@ -74,6 +74,17 @@ public class ConsoleTranscriptTests
         Assert.Equal(qemu.Ordered, jitVirt.Ordered);
     }
 
+    /// <summary>A line only a slow host makes QEMU print (a PCI quirk over 10 ms of host time) is dropped.</summary>
+    [Fact]
+    public void SlowQuirkReportsAreDropped()
+    {
+        const string Start = "[    0.000000] Linux version 6.1\n[    0.3] pci 0000:00:00.0: [8086:1237] type 00 class 0x060000\n";
+        var qemu = ConsoleTranscript.From(Start + "[    0.3] pci 0000:00:00.0: quirk_natoma+0x0/0x30 took 12003 usecs\n[    0.3] next", ConsoleFilters.All, ConsoleFilters.KernelStart);
+        var jitVirt = ConsoleTranscript.From(Start + "[    0.3] next", ConsoleFilters.All, ConsoleFilters.KernelStart);
+        Assert.Equal(qemu.Ordered, jitVirt.Ordered);
+        Assert.Contains(qemu.Ordered, line => line.Contains("[8086:1237]"));
+    }
+
     /// <summary>And lines that differ in substance stay different.</summary>
     [Theory]
     [InlineData("serio: i8042 AUX port at 0x60,0x64 irq 12", "serio: i8042 KBD port at 0x60,0x64 irq 1")]
