@@ -68,6 +68,7 @@ static partial class X87Family
         if (!cpu.CheckFpuAvailable()) return;
         var m = i.Mnemonic;
         Touch(cpu, i);
+        if (OnHost(m)) { RunOnHost(cpu, m); return; }
         bool pushes = m is Mnemonic.Fxtract or Mnemonic.Fsincos or Mnemonic.Fptan;
         bool needsSt1 = !pushes;
         if (IsEmpty(cpu, 0) || (needsSt1 && IsEmpty(cpu, 1)))
