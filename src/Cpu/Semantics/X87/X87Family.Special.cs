@@ -176,11 +176,18 @@ static partial class X87Family
                     if (a.Sig == 1ul << 63)
                     {
                         r = SoftFloat.Mul(b, Unpack(SoftFloat.FromInt64(a.Exp, FpFormat.Extended, ref quiet)), FpFormat.Extended, ref env);
-                        // The host (AMD Zen 4) reports PE even for these exact products (x ≠ 1).
-                        if (a.Exp != 0) env.Flags |= FpFlags.Precision;
+                        // The host (AMD Zen 4) reports PE even for these exact products (x ≠ 1), and
+                        // so, with UE masked, UE for a tiny one (tiny and "inexact", SDM vol.1 §4.9.1.5).
+                        if (a.Exp != 0)
+                        {
+                            env.Flags |= FpFlags.Precision;
+                            if ((env.Masks & FpFlags.Underflow) != 0 && r.BiasedExp == 0 && r.Sig64 != 0) env.Flags |= FpFlags.Underflow;
+                        }
                     }
                     else r = ExtendedTranscendentals.YLog2X(b, a, ref env);
                 }
+                else if (m == Mnemonic.Fyl2x && b.IsZero && a.Class == FpClass.Normal && !a.Sign)
+                    r = SoftFloat.Zero(b.Sign ^ (a.Exp < 0)); // ±0 × log2 x, exact: the sign of a product (log2 1 = +0)
                 else if (m == Mnemonic.Fyl2xp1 && a.Class == FpClass.Normal && b.Class == FpClass.Normal && a.Exp < 0)
                     r = ExtendedTranscendentals.YLog2XPlus1(b, a, ref env);
                 else
