@@ -101,6 +101,29 @@ public sealed class SoftwareTranscendentalTests : IDisposable
         Assert.Equal((0x0000, 0ul), (r.SignExp, r.Sig));
     }
 
+    /// <summary>−∞ × log2(1 + x) for a tiny negative x (below binary64's range) is +∞ (SDM vol.2 FYL2XP1 table: −∞ times a negative logarithm).</summary>
+    [Fact]
+    public void Yl2xp1_of_an_infinite_multiplier_and_a_tiny_x_is_infinite()
+    {
+        var r = Run(a => a.fyl2xp1(), Nearest, (0xFFFF, 1ul << 63), (0x801C, 0xB800_0000_0000_0000));
+        Assert.Equal((0x7FFF, 1ul << 63), (r.SignExp, r.Sig));
+        Assert.Equal(0, r.Fsw & X87Bits.IE);
+    }
+
+    /// <summary>
+    /// Operands beyond binary64's range decide by their class, not by a binary64 image: a denormal
+    /// y times log2(+∞) is ∞ with y's sign; log2 of a negative denormal is invalid (the indefinite, IE).
+    /// </summary>
+    [Fact]
+    public void Yl2x_decides_special_results_by_operand_class()
+    {
+        var r = Run(a => a.fyl2x(), Nearest, (0x8000, 0x0000_0000_0000_0001), (0x7FFF, 1ul << 63));
+        Assert.Equal((0xFFFF, 1ul << 63), (r.SignExp, r.Sig));
+        r = Run(a => a.fyl2x(), Nearest, (0x3FFF, 1ul << 63), (0x8000, 0x0000_0000_0000_0001));
+        Assert.Equal((0xFFFF, 0xC000_0000_0000_0000), (r.SignExp, r.Sig));
+        Assert.NotEqual(0, r.Fsw & X87Bits.IE);
+    }
+
     sealed class Writer : CodeWriter
     {
         public readonly List<byte> Bytes = new();
