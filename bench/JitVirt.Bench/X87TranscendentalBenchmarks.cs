@@ -7,7 +7,7 @@ namespace JitVirt.Bench;
 
 /// <summary>
 /// FSIN in the interpreter on the host x87 (HostX87) and on the portable software path
-/// (ExtendedTranscendentals), decision 0013. The guest iterates x ← sin x from 1 (FSIN; JMP), which
+/// (ExtendedTranscendentals), decision 0014. The guest iterates x ← sin x from 1 (FSIN; JMP), which
 /// stays a normal number in (0, 1]; the time per operation is one FSIN plus one JMP.
 /// </summary>
 public class X87TranscendentalBenchmarks

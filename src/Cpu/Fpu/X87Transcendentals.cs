@@ -1,7 +1,7 @@
 namespace JitVirt.Cpu.Fpu;
 
 /// <summary>
-/// Where FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X and FYL2XP1 are computed (decision 0013).
+/// Where FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X and FYL2XP1 are computed (decision 0014).
 /// On an x86-64 host they run on the host's x87 (<see cref="HostX87"/>), so results, C1 and flags
 /// are the host vendor's, bit for bit. Elsewhere, or with <see cref="SoftwareVariable"/>=1 in the
 /// environment, or with <see cref="UseHost"/> set false, the portable

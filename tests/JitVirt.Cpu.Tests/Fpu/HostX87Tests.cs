@@ -12,7 +12,7 @@ using static Iced.Intel.AssemblerRegisters;
 namespace JitVirt.Cpu.Tests.Fpu;
 
 /// <summary>
-/// The host-x87 path of the transcendental instructions (HostX87, decision 0013): the thunks are the
+/// The host-x87 path of the transcendental instructions (HostX87, decision 0014): the thunks are the
 /// documented instruction sequences, and no guest input — every operand class, empty and full stacks,
 /// every exception unmasked, pending exceptions the guest carries in — makes the host trap (the
 /// process would die of SIGFPE: surviving these tests is part of what they show), while the results

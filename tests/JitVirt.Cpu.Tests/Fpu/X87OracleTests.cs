@@ -107,7 +107,7 @@ public sealed class X87OracleTests(ITestOutputHelper output)
         Assert.True(mismatches == 0, $"{mismatches} of {total} mismatched:\n{failures}");
         // The transcendental approximation of the host is not correctly rounded: with the exact
         // function rounded once, ~3% of its results differ in the last bit (or only in C1) — see
-        // decision 0013. 10% bounds that residue with room for other seeds; more means a regression.
+        // decision 0014. 10% bounds that residue with room for other seeds; more means a regression.
         if (ulps > 0) Assert.True(inexact * 10 <= total, $"{inexact} of {total} results not bit-exact");
     }
 }

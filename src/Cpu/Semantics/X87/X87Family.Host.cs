@@ -5,7 +5,7 @@ using static JitVirt.Cpu.Fpu.X87Stack;
 
 namespace JitVirt.Cpu.Semantics.X87;
 
-/// <summary>The transcendental instructions on the host's x87 (<see cref="HostX87"/>, decision 0013).</summary>
+/// <summary>The transcendental instructions on the host's x87 (<see cref="HostX87"/>, decision 0014).</summary>
 static partial class X87Family
 {
     // FNSAVE image, 32-bit protected-mode layout (SDM vol.1 §8.1.10, Figure 8-9): FCW, FSW and FTW

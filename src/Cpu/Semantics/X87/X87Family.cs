@@ -15,7 +15,7 @@ namespace JitVirt.Cpu.Semantics.X87;
 /// host (<see cref="HostX87"/>: the vendors' approximations are undocumented, so that is the only
 /// bit-exact source); otherwise, or when <see cref="X87Transcendentals.UseHost"/> is off, they are
 /// computed to far more than 64 bits by <see cref="ExtendedTranscendentals"/> and rounded once, which
-/// differs from the hardware in the last bit for a few percent of arguments (decision 0013).
+/// differs from the hardware in the last bit for a few percent of arguments (decision 0014).
 /// </summary>
 static unsafe partial class X87Family
 {
