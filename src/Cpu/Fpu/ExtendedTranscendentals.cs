@@ -31,14 +31,19 @@ public static class ExtendedTranscendentals
     public static (FpBits Sin, FpBits Cos) SinCos(in FpValue x, ref FpEnv env, bool wantSin = true, bool wantCos = true)
     {
         int s = ScaleFor(x.Exp);
-        var (sinR, cosR, q) = Reduced(x, s);
+        var (sinR, cosR, q, r) = Reduced(x, s);
         var sin = q switch { 0 => sinR, 1 => cosR, 2 => -sinR, _ => -cosR };
         var cos = q switch { 0 => cosR, 1 => -sinR, 2 => -cosR, _ => sinR };
         if (x.Sign) sin = -sin;
+        // For a tiny reduced argument the series can stop at its first term: sin r = r or cos r = 1
+        // exactly at scale s. The true value is then just below that in magnitude (|sin r| < |r|,
+        // cos r < 1), not above as FromFixed assumes of a truncated value.
+        bool sinIsR = sinR == r, cosIsOne = cosR == BigInteger.One << s;
+        bool sinBelow = (q & 1) == 0 ? sinIsR : cosIsOne, cosBelow = (q & 1) == 0 ? cosIsOne : sinIsR;
         FpBits rs = default, rc = default;
         var envSin = env; var envCos = env;
-        if (wantSin) rs = FromFixed(sin.Sign < 0, BigInteger.Abs(sin), s, ref envSin);
-        if (wantCos) rc = FromFixed(cos.Sign < 0, BigInteger.Abs(cos), s, ref envCos);
+        if (wantSin) rs = FromFixed(sin.Sign < 0, BigInteger.Abs(sin), s, ref envSin, sinBelow);
+        if (wantCos) rc = FromFixed(cos.Sign < 0, BigInteger.Abs(cos), s, ref envCos, cosBelow);
         env.Flags |= envSin.Flags | envCos.Flags;
         // FSINCOS reports C1 for the sine (compared with the host: the cosine's agrees only by chance).
         env.RoundedUp = wantSin ? envSin.RoundedUp : envCos.RoundedUp;
@@ -49,7 +54,7 @@ public static class ExtendedTranscendentals
     public static FpBits Tan(in FpValue x, ref FpEnv env)
     {
         int s = ScaleFor(x.Exp);
-        var (sinR, cosR, q) = Reduced(x, s);
+        var (sinR, cosR, q, _) = Reduced(x, s);
         // tan(r + qπ/2) = tan r for even q, −1/tan r = −cos r / sin r for odd q.
         BigInteger num = (q & 1) == 0 ? sinR : -cosR, den = (q & 1) == 0 ? cosR : sinR;
         var t = (num << s) / den;
@@ -91,14 +96,7 @@ public static class ExtendedTranscendentals
     public static FpBits YLog2X(in FpValue y, in FpValue x, ref FpEnv env)
     {
         int s = Guard;
-        // x = m × 2^e with m in [√½, √2): log2 x = e + ln m / ln 2 with |ln m| ≤ ½ ln 2.
-        int e = x.Exp;
-        var m = (BigInteger)x.Sig << (s - 63);
-        var sqrt2 = (BigInteger)0xB504_F333_F9DE_6484ul << (s - 63);
-        if (m >= sqrt2) { e++; m >>= 1; }
-        var one = BigInteger.One << s;
-        var u = ((m - one) << s) / (m + one);
-        var log2 = ((AtanhSeries(u, s) << 1 << s) / ConstantAt(Ln2, s)) + ((BigInteger)e << s);
+        var log2 = Log2((BigInteger)x.Sig << (s - 63), s) + ((BigInteger)x.Exp << s);
         return Product(y, log2, s, ref env);
     }
 
@@ -108,10 +106,36 @@ public static class ExtendedTranscendentals
         int s = ScaleFor(x.Exp);
         var xf = ToFixed(x, s);
         if (x.Sign) xf = -xf;
-        // ln(1 + x) = 2 atanh(x / (2 + x)).
-        var u = (xf << s) / ((BigInteger.One << (s + 1)) + xf);
-        var log2 = (AtanhSeries(u, s) << 1 << s) / ConstantAt(Ln2, s);
+        BigInteger log2;
+        if (x.Exp < -1)
+        {
+            // |x| < ½: ln(1 + x) = 2 atanh(x / (2 + x)) with |x / (2 + x)| < ⅓, no cancellation for tiny x.
+            var u = (xf << s) / ((BigInteger.One << (s + 1)) + xf);
+            log2 = (AtanhSeries(u, s) << 1 << s) / ConstantAt(Ln2, s);
+        }
+        else
+        {
+            // ½ ≤ |x| < 1, outside the defined domain: 1 + x is exact at scale s (x has at most
+            // s + 1 fractional bits here), and its logarithm is taken like FYL2X's. The direct series
+            // would need ~2^63 terms as x approaches −1.
+            log2 = Log2((BigInteger.One << s) + xf, s);
+        }
         return Product(y, log2, s, ref env);
+    }
+
+    /// <summary>
+    /// log2(m / 2^s) for m &gt; 0, at scale s: m / 2^s = n × 2^e with n in [√½, √2), so
+    /// log2 = e + 2 atanh((n − 1) / (n + 1)) / ln 2 with |(n − 1) / (n + 1)| ≤ 0.172.
+    /// </summary>
+    static BigInteger Log2(BigInteger m, int s)
+    {
+        int e = (int)m.GetBitLength() - 1 - s;
+        m = e >= 0 ? m >> e : m << -e;
+        var sqrt2 = (BigInteger)0xB504_F333_F9DE_6484ul << (s - 63);
+        if (m >= sqrt2) { e++; m >>= 1; }
+        var one = BigInteger.One << s;
+        var u = ((m - one) << s) / (m + one);
+        return ((AtanhSeries(u, s) << 1 << s) / ConstantAt(Ln2, s)) + ((BigInteger)e << s);
     }
 
     static FpBits Product(in FpValue y, BigInteger log2, int s, ref FpEnv env)
@@ -136,8 +160,8 @@ public static class ExtendedTranscendentals
     /// <summary>A constant held at <see cref="ConstantBits"/> fractional bits, at scale <paramref name="s"/>.</summary>
     static BigInteger ConstantAt(BigInteger c, int s) => s <= ConstantBits ? c >> (ConstantBits - s) : c << (s - ConstantBits);
 
-    /// <summary>|x| reduced by the nearest multiple q of π/2: sin r, cos r (scale s) and q mod 4.</summary>
-    static (BigInteger Sin, BigInteger Cos, int Quadrant) Reduced(in FpValue x, int s)
+    /// <summary>|x| reduced by the nearest multiple q of π/2: sin r, cos r (scale s), q mod 4 and r (scale s).</summary>
+    static (BigInteger Sin, BigInteger Cos, int Quadrant, BigInteger R) Reduced(in FpValue x, int s)
     {
         // The reduction cancels up to ~63 + 64 leading bits, so it runs at a scale with that many more.
         int extra = Math.Max(0, x.Exp) + 80;
@@ -148,7 +172,7 @@ public static class ExtendedTranscendentals
         var d = ax - k * halfPi;
         var r = d.Sign < 0 ? -(-d >> extra) : d >> extra;
         var (sin, cos) = SinCosSeries(r, s);
-        return (sin, cos, (int)(k & 3));
+        return (sin, cos, (int)(k & 3), r);
     }
 
     /// <summary>
@@ -193,7 +217,7 @@ public static class ExtendedTranscendentals
         return sum << 2;
     }
 
-    /// <summary>atanh u = Σ u^(2k+1) / (2k+1) for |u| ≤ 0.18 (scale s).</summary>
+    /// <summary>atanh u = Σ u^(2k+1) / (2k+1) for |u| ≤ ⅓ (scale s; it needs ~s / log2(1/u²) terms).</summary>
     static BigInteger AtanhSeries(BigInteger u, int s)
     {
         var u2 = Mul(u, u, s);
@@ -225,10 +249,14 @@ public static class ExtendedTranscendentals
         }
     }
 
-    /// <summary>Rounds the positive fixed-point value v / 2^s, known to be inexact, to extended precision.</summary>
-    static FpBits FromFixed(bool negative, BigInteger v, int s, ref FpEnv env)
+    /// <summary>
+    /// Rounds the positive fixed-point value v / 2^s, known to be inexact, to extended precision: the
+    /// true value lies just above v (a truncation), or just below it when <paramref name="below"/>.
+    /// </summary>
+    static FpBits FromFixed(bool negative, BigInteger v, int s, ref FpEnv env, bool below = false)
     {
         if (v.IsZero) return SoftFloat.Zero(negative);
+        if (below) { v = (v << 1) - 1; s++; } // v − 2^−(s+1), and the sticky bit below that
         int n = (int)v.GetBitLength();
         UInt128 sig;
         if (n > 128)

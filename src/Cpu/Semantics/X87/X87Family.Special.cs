@@ -7,9 +7,10 @@ namespace JitVirt.Cpu.Semantics.X87;
 /// <summary>FSCALE, FPREM, FPREM1, FXTRACT and the transcendental instructions.</summary>
 static partial class X87Family
 {
+    /// <summary>v as a binary64, rounded to nearest; beyond binary64's range it becomes ±0 or ±∞ (all exceptions masked: an unmasked over/underflow would re-bias the exponent).</summary>
     static double ToDouble(in FpValue v)
     {
-        var e = new FpEnv();
+        var e = new FpEnv { Masks = FpFlags.All };
         return BitConverter.UInt64BitsToDouble(SoftFloat.Pack64(SoftFloat.Exact(v, FpFormat.Double, ref e)));
     }
 
@@ -68,6 +69,7 @@ static partial class X87Family
         if (!cpu.CheckFpuAvailable()) return;
         var m = i.Mnemonic;
         Touch(cpu, i);
+        if (OnHost(m)) { RunOnHost(cpu, m); return; }
         bool pushes = m is Mnemonic.Fxtract or Mnemonic.Fsincos or Mnemonic.Fptan;
         bool needsSt1 = !pushes;
         if (IsEmpty(cpu, 0) || (needsSt1 && IsEmpty(cpu, 1)))
@@ -175,28 +177,19 @@ static partial class X87Family
                     if (a.Sig == 1ul << 63)
                     {
                         r = SoftFloat.Mul(b, Unpack(SoftFloat.FromInt64(a.Exp, FpFormat.Extended, ref quiet)), FpFormat.Extended, ref env);
-                        // The host (AMD Zen 4) reports PE even for these exact products (x ≠ 1).
-                        if (a.Exp != 0) env.Flags |= FpFlags.Precision;
+                        // The host (AMD Zen 4) reports PE even for these exact products (x ≠ 1), and
+                        // so, with UE masked, UE for a tiny one (tiny and "inexact", SDM vol.1 §4.9.1.5).
+                        if (a.Exp != 0)
+                        {
+                            env.Flags |= FpFlags.Precision;
+                            if ((env.Masks & FpFlags.Underflow) != 0 && r.BiasedExp == 0 && r.Sig64 != 0) env.Flags |= FpFlags.Underflow;
+                        }
                     }
                     else r = ExtendedTranscendentals.YLog2X(b, a, ref env);
                 }
                 else if (m == Mnemonic.Fyl2xp1 && a.Class == FpClass.Normal && b.Class == FpClass.Normal && a.Exp < 0)
                     r = ExtendedTranscendentals.YLog2XPlus1(b, a, ref env);
-                else
-                {
-                    // Zero, infinite and negative operands (whose results are exact: 0, ∞ or the
-                    // indefinite), and FYL2XP1 with |x| ≥ 1, outside its defined range: binary64 is enough.
-                    double x = ToDouble(a), y = ToDouble(b);
-                    double res = m switch
-                    {
-                        Mnemonic.Fyl2x => y * Math.Log2(x),
-                        _ => y * (Math.Abs(x) < 1e-5 ? (x - x * x / 2 + x * x * x / 3) / Math.Log(2.0) : Math.Log2(1.0 + x)),
-                    };
-                    if (m == Mnemonic.Fyl2x && x < 0 && !a.IsZero) { env.Flags |= FpFlags.Invalid; r = Indefinite; }
-                    else if (m == Mnemonic.Fyl2x && a.IsZero && !b.IsZero && !b.IsInf) { env.Flags |= FpFlags.ZeroDivide; r = SoftFloat.Infinity(!b.Sign, FpFormat.Extended); }
-                    else if (double.IsNaN(res)) { env.Flags |= FpFlags.Invalid; r = Indefinite; }
-                    else r = FromDouble(res, ref env, exact: res == 0 || double.IsInfinity(res));
-                }
+                else r = LogarithmProductSpecial(m, a, b, ref env);
                 SoftFloat.Finish(ref env, 0, a, b);
                 SetRoundingC1(cpu, env);
                 if (!Signal(cpu, env.Flags)) return;
@@ -205,6 +198,45 @@ static partial class X87Family
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// FYL2X and FYL2XP1 when an operand is zero, infinite or negative, or FYL2XP1's x lies outside
+    /// −1 &lt; x &lt; 1: the class and sign of the logarithm and of y decide the exact results — ±0,
+    /// ±∞, the indefinite (SDM vol.2 FYL2X and FYL2XP1, tables of results; log2 0 = −∞ with ZE for a
+    /// finite non-zero y). Only FYL2XP1's finite product for |x| ≥ 1, whose result is undefined, is
+    /// approximated in binary64. Decisions never use binary64, whose range is smaller than the operands'.
+    /// </summary>
+    static FpBits LogarithmProductSpecial(Mnemonic m, in FpValue x, in FpValue y, ref FpEnv env)
+    {
+        bool one = x.Class == FpClass.Normal && x.Exp == 0 && x.Sig == 1ul << 63; // |x| = 1
+        bool infiniteLog, zeroLog, negativeLog;
+        if (m == Mnemonic.Fyl2x)
+        {
+            if (x.Sign && !x.IsZero) return Invalid(ref env);              // log2 of a negative number
+            infiniteLog = x.IsZero || x.IsInf;
+            zeroLog = one;
+            negativeLog = x.IsZero || (!x.IsInf && x.Exp < 0);
+        }
+        else
+        {
+            if (x.Sign && (x.IsInf || (x.Class == FpClass.Normal && x.Exp >= 0 && !one))) return Invalid(ref env); // 1 + x < 0
+            infiniteLog = x.IsInf || (x.Sign && one);                      // log2 ∞, log2 0
+            zeroLog = x.IsZero;                                            // log2(1 ± 0) = ±0
+            negativeLog = x.Sign;
+        }
+        bool sign = negativeLog ^ y.Sign;
+        if (y.IsZero) return infiniteLog ? Invalid(ref env) : SoftFloat.Zero(sign);
+        if (y.IsInf) return zeroLog ? Invalid(ref env) : SoftFloat.Infinity(sign, FpFormat.Extended);
+        if (infiniteLog)
+        {
+            if (x.IsZero || x.Sign) env.Flags |= FpFlags.ZeroDivide;       // log2 0 (x = 0, or FYL2XP1's x = −1)
+            return SoftFloat.Infinity(sign, FpFormat.Extended);
+        }
+        if (zeroLog) return SoftFloat.Zero(sign);
+        // FYL2XP1 with |x| ≥ 1 and a finite y: undefined result, binary64 is enough for the logarithm.
+        var log = Unpack(FromDouble(Math.Log2(1.0 + ToDouble(x)), ref env));
+        return SoftFloat.Mul(y, log, FpFormat.Extended, ref env);
     }
 
     /// <summary>

@@ -11,9 +11,11 @@ namespace JitVirt.Cpu.Semantics.X87;
 /// <summary>
 /// The x87 FPU instructions (SDM vol.1 ch.8, vol.2 F*). Arithmetic is done by <see cref="SoftFloat"/>
 /// on the 80-bit registers with FCW precision and rounding control, correctly rounded as on
-/// hardware. The transcendental instructions (FSIN … FYL2XP1) are computed to far more than 64 bits
-/// by <see cref="ExtendedTranscendentals"/> and rounded once; the hardware's own approximation
-/// differs from that in the last bit for a few percent of arguments (see X87OracleTests).
+/// hardware. The transcendental instructions (FSIN … FYL2XP1) run on the host's x87 on an x86-64
+/// host (<see cref="HostX87"/>: the vendors' approximations are undocumented, so that is the only
+/// bit-exact source); otherwise, or when <see cref="X87Transcendentals.UseHost"/> is off, they are
+/// computed to far more than 64 bits by <see cref="ExtendedTranscendentals"/> and rounded once, which
+/// differs from the hardware in the last bit for a few percent of arguments (decision 0014).
 /// </summary>
 static unsafe partial class X87Family
 {
@@ -475,6 +477,7 @@ static unsafe partial class X87Family
         if (!cpu.CheckFpuAvailable()) return;
         var m = i.Mnemonic;
         Touch(cpu, i);
+        if (OnHost(m)) { RunOnHost(cpu, m); return; }
         if (m == Mnemonic.Fxam)
         {
             ushort c1 = (Raw(cpu, 0).SignExp & 0x8000) != 0 ? X87Bits.C1 : (ushort)0;
