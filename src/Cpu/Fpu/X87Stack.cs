@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace JitVirt.Cpu.Fpu;
@@ -120,6 +121,31 @@ public static class X87Stack
         if (e == 0) return sig == 0 ? 1 : 2;
         if (e == 0x7FFF || (sig >> 63) == 0) return 2;
         return 0;
+    }
+
+    /// <summary>Bytes of the register area of an FSAVE/FNSAVE image: ST(0) … ST(7), ten bytes each (SDM vol.1 §8.1.10, Figure 8-9).</summary>
+    public const int RegisterAreaSize = 80;
+
+    /// <summary>Writes ST(0) … ST(7) into <paramref name="area"/> as FSAVE lays them out (significand, then sign and exponent).</summary>
+    public static void StoreRegisterArea(Cpu cpu, Span<byte> area)
+    {
+        for (int st = 0; st < 8; st++)
+        {
+            var (se, sig) = Raw(cpu, st);
+            BinaryPrimitives.WriteUInt64LittleEndian(area[(10 * st)..], sig);
+            BinaryPrimitives.WriteUInt16LittleEndian(area[(10 * st + 8)..], se);
+        }
+    }
+
+    /// <summary>Loads ST(0) … ST(7) from an FRSTOR register area (<see cref="StoreRegisterArea"/>'s layout); tags are the caller's.</summary>
+    public static void LoadRegisterArea(Cpu cpu, ReadOnlySpan<byte> area)
+    {
+        for (int st = 0; st < 8; st++)
+        {
+            int p = Physical(cpu, st);
+            cpu.FpuSignificand[p] = BinaryPrimitives.ReadUInt64LittleEndian(area[(10 * st)..]);
+            cpu.FpuSignExponent[p] = BinaryPrimitives.ReadUInt16LittleEndian(area[(10 * st + 8)..]);
+        }
     }
 
     public static ushort FullTagWord(Cpu cpu)

@@ -76,13 +76,7 @@ static partial class X87Family
             if (!cpu.TryLinear(Cpu.MemorySegment(i), cpu.EffectiveAddress(i), size, AccessKind.Write, out ulong linear)) return;
             if (!cpu.ProbeWriteLinear(linear, size, cpu.Cpl == 3)) return;
             BuildEnvironment(cpu, image, wide, real);
-            if (full)
-                for (int st = 0; st < 8; st++)
-                {
-                    var (se, sig) = Raw(cpu, st);
-                    BinaryPrimitives.WriteUInt64LittleEndian(image[(envSize + 10 * st)..], sig);
-                    BinaryPrimitives.WriteUInt16LittleEndian(image[(envSize + 10 * st + 8)..], se);
-                }
+            if (full) StoreRegisterArea(cpu, image[envSize..]);
             Sse.FxSave.Store(cpu, linear, image);
             if (full) cpu.InitializeFpu();
             else cpu.Fcw |= 0x3F; // FSTENV masks all exceptions afterwards
@@ -92,13 +86,7 @@ static partial class X87Family
             if (!cpu.TryLinear(Cpu.MemorySegment(i), cpu.EffectiveAddress(i), size, AccessKind.Read, out ulong linear)) return;
             if (!Sse.FxSave.Load(cpu, linear, image)) return;
             LoadEnvironment(cpu, image, wide, real);
-            if (full)
-                for (int st = 0; st < 8; st++)
-                {
-                    int p = Physical(cpu, st);
-                    cpu.FpuSignificand[p] = BinaryPrimitives.ReadUInt64LittleEndian(image[(envSize + 10 * st)..]);
-                    cpu.FpuSignExponent[p] = BinaryPrimitives.ReadUInt16LittleEndian(image[(envSize + 10 * st + 8)..]);
-                }
+            if (full) LoadRegisterArea(cpu, image[envSize..]);
             cpu.UpdateFpuErrorSummary();
         }
     }

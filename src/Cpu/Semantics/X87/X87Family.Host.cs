@@ -34,12 +34,7 @@ static partial class X87Family
         BinaryPrimitives.WriteUInt16LittleEndian(image[ImageFcw..], cpu.Fcw);
         BinaryPrimitives.WriteUInt16LittleEndian(image[ImageFsw..], (ushort)(cpu.Fsw & ~PendingBits));
         BinaryPrimitives.WriteUInt16LittleEndian(image[ImageFtw..], FullTagWord(cpu));
-        for (int st = 0; st < 8; st++)
-        {
-            var (se, sig) = Raw(cpu, st);
-            BinaryPrimitives.WriteUInt64LittleEndian(image[(ImageRegisters + 10 * st)..], sig);
-            BinaryPrimitives.WriteUInt16LittleEndian(image[(ImageRegisters + 10 * st + 8)..], se);
-        }
+        StoreRegisterArea(cpu, image[ImageRegisters..]);
 
         HostX87.Execute(m, image);
 
@@ -48,11 +43,6 @@ static partial class X87Family
         cpu.Fsw = (ushort)((sw & fromHost) | ((cpu.Fsw | sw) & 0x7F));
         cpu.UpdateFpuErrorSummary();
         cpu.FpuTagValid = AbridgedFromFull(BinaryPrimitives.ReadUInt16LittleEndian(image[ImageFtw..]));
-        for (int st = 0; st < 8; st++)
-        {
-            int p = Physical(cpu, st);
-            cpu.FpuSignificand[p] = BinaryPrimitives.ReadUInt64LittleEndian(image[(ImageRegisters + 10 * st)..]);
-            cpu.FpuSignExponent[p] = BinaryPrimitives.ReadUInt16LittleEndian(image[(ImageRegisters + 10 * st + 8)..]);
-        }
+        LoadRegisterArea(cpu, image[ImageRegisters..]);
     }
 }
