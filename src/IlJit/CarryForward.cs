@@ -53,7 +53,7 @@ static class CarryForward
         {
             case Mnemonic.Add:
                 regs.EmitRead(dest);
-                EmitSource(il, regs, i);
+                OperandEmitter.EmitSource(il, regs, i);
                 il.Emit(OpCodes.Add);
                 if (!dest.IsGPR64()) il.Emit(OpCodes.Conv_U4);
                 regs.EmitRead(dest);
@@ -62,7 +62,7 @@ static class CarryForward
                 break;
             case Mnemonic.Sub: case Mnemonic.Cmp:
                 regs.EmitRead(dest);
-                EmitSource(il, regs, i);
+                OperandEmitter.EmitSource(il, regs, i);
                 il.Emit(OpCodes.Clt_Un);
                 il.Emit(OpCodes.Conv_U8);
                 break;
@@ -88,14 +88,5 @@ static class CarryForward
         il.Emit(OpCodes.Ldarg_0);
         il.Emit(OpCodes.Ldc_I4_0); // FlagOp.None
         il.Emit(OpCodes.Stfld, Members.LazyOp);
-    }
-
-    /// <summary>Operand 1 at the destination's width (register or sign-extended immediate), as the inline form reads it.</summary>
-    static void EmitSource(ILGenerator il, RegisterLocals regs, in Instruction i)
-    {
-        if (i.Op1Kind == OpKind.Register) { regs.EmitRead(i.Op1Register); return; }
-        ulong imm = i.GetImmediate(1);
-        if (i.Op0Register.IsGPR64()) il.Emit(OpCodes.Ldc_I8, (long)imm);
-        else il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)imm));
     }
 }

@@ -36,7 +36,7 @@ static class FusedCondition
             regs.EmitRead(previous.Op0Register);
             if (previous.Mnemonic == Mnemonic.Test && kind == InlineForms.Kind.Binary)
             {
-                EmitSource(il, regs, previous, wide);
+                OperandEmitter.EmitSource(il, regs, previous);
                 il.Emit(OpCodes.And);
             }
             EmitZeroOrSign(il, cc, wide);
@@ -47,7 +47,7 @@ static class FusedCondition
     static void EmitCompare(ILGenerator il, RegisterLocals regs, in Instruction cmp, ConditionCode cc, bool wide)
     {
         regs.EmitRead(cmp.Op0Register);
-        EmitSource(il, regs, cmp, wide);
+        OperandEmitter.EmitSource(il, regs, cmp);
         switch (cc)
         {
             case ConditionCode.e: il.Emit(OpCodes.Ceq); break;
@@ -84,14 +84,5 @@ static class FusedCondition
     {
         il.Emit(OpCodes.Ldc_I4_0);
         il.Emit(OpCodes.Ceq);
-    }
-
-    /// <summary>Operand 1 at the destination's width, as the inline form read it (InlineEmitter.EmitSource).</summary>
-    static void EmitSource(ILGenerator il, RegisterLocals regs, in Instruction i, bool wide)
-    {
-        if (i.Op1Kind == OpKind.Register) { regs.EmitRead(i.Op1Register); return; }
-        ulong imm = i.GetImmediate(1);
-        if (wide) il.Emit(OpCodes.Ldc_I8, (long)imm);
-        else il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)imm));
     }
 }

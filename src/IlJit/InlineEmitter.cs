@@ -76,14 +76,7 @@ sealed class InlineEmitter
     static bool Is64(Register r) => r.IsGPR64();
     static Type WidthType(Register r) => Is64(r) ? typeof(ulong) : typeof(uint);
 
-    /// <summary>Pushes operand 1 (register or immediate) at the destination's width, as ReadOperand&lt;T&gt; truncates it.</summary>
-    void EmitSource(in Instruction i)
-    {
-        if (i.Op1Kind == OpKind.Register) { _regs.EmitRead(i.Op1Register); return; }
-        ulong imm = i.GetImmediate(1);
-        if (Is64(i.Op0Register)) _il.Emit(OpCodes.Ldc_I8, (long)imm);
-        else _il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)imm));
-    }
+    void EmitSource(in Instruction i) => OperandEmitter.EmitSource(_il, _regs, i);
 
     /// <summary>MOV r, r/imm: no flags (SDM vol.2 MOV).</summary>
     void EmitMov(in Instruction i)
@@ -201,16 +194,10 @@ sealed class InlineEmitter
     {
         var dest = i.Op0Register;
         _regs.EmitRead(i.Op1Register);
-        if (i.OpCount == 3) EmitImmediate(dest, i.GetImmediate(2));
+        if (i.OpCount == 3) OperandEmitter.EmitImmediate(_il, dest, i.GetImmediate(2));
         else _regs.EmitRead(dest);
         _il.Emit(OpCodes.Mul);
         _regs.EmitWrite(dest);
-    }
-
-    void EmitImmediate(Register dest, ulong imm)
-    {
-        if (Is64(dest)) _il.Emit(OpCodes.Ldc_I8, (long)imm);
-        else _il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)imm));
     }
 
     /// <summary>IMUL r, r / IMUL r, r, imm through <c>Alu.IMul</c>, operands in the handler's order (r/m first).</summary>
@@ -221,12 +208,7 @@ sealed class InlineEmitter
         var high = _il.DeclareLocal(type); // the discarded upper half
         _il.Emit(OpCodes.Ldarg_0);
         _regs.EmitRead(i.Op1Register);
-        if (i.OpCount == 3)
-        {
-            ulong imm = i.GetImmediate(2); // sign-extended to the operand size by Iced
-            if (Is64(dest)) _il.Emit(OpCodes.Ldc_I8, (long)imm);
-            else _il.Emit(OpCodes.Ldc_I4, unchecked((int)(uint)imm));
-        }
+        if (i.OpCount == 3) OperandEmitter.EmitImmediate(_il, dest, i.GetImmediate(2));
         else _regs.EmitRead(dest);
         _il.Emit(OpCodes.Ldloca, high);
         _il.Emit(OpCodes.Call, Members.Alu("IMul", type));
