@@ -35,14 +35,8 @@ public sealed class CarryForwardTests
         yield return a => { a.lea(rax, __[rdx + rbx]); a.inc(ecx); };
     }
 
-    static void Program(Assembler a)
+    static void Program(Assembler a) => Lockstep.OperandPairLoop(a, Values.Length * Values.Length, r10d, a =>
     {
-        var top = a.CreateLabel();
-        a.mov(rsi, (long)BareMetal.DataAddress);
-        a.mov(r10d, Values.Length * Values.Length);
-        a.xor(r8d, r8d);
-        a.xor(r9d, r9d);
-        a.Label(ref top);
         foreach (var writer in Writers())
             foreach (var step in Steps())
             {
@@ -59,11 +53,7 @@ public sealed class CarryForwardTests
                 a.xor(r8, rcx);
                 a.rol(r8, 7);
             }
-        a.add(rsi, 16);
-        a.dec(r10d);
-        a.jnz(top);
-        a.hlt();
-    }
+    });
 
     [Fact]
     public void The_kept_carry_is_the_interpreters()

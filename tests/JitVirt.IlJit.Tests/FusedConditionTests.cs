@@ -33,13 +33,8 @@ public sealed class FusedConditionTests
         a => { a.mov(rdx, rax); a.dec(rdx); }, a => { a.mov(edx, eax); a.add(edx, ebx); },
     ];
 
-    static void Program(Assembler a)
+    static void Program(Assembler a) => Lockstep.OperandPairLoop(a, Values.Length * Values.Length, ecx, a =>
     {
-        var top = a.CreateLabel();
-        a.mov(rsi, (long)BareMetal.DataAddress);
-        a.mov(ecx, Values.Length * Values.Length);
-        a.xor(r8d, r8d);
-        a.Label(ref top);
         a.mov(rax, __qword_ptr[rsi]);
         a.mov(rbx, __qword_ptr[rsi + 8]);
         foreach (var writer in Writers)
@@ -52,11 +47,7 @@ public sealed class FusedConditionTests
                 a.Label(ref skip);
                 a.add(r8, r8);              // either way: shift
             }
-        a.add(rsi, 16);
-        a.dec(ecx);
-        a.jnz(top);
-        a.hlt();
-    }
+    });
 
     [Fact]
     public void Every_condition_after_an_inline_flag_writer_agrees_with_the_interpreter()

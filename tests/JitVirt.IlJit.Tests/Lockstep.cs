@@ -101,5 +101,26 @@ public sealed class Lockstep : IDisposable
         }
     }
 
+    /// <summary>
+    /// The operand-pair tests' program around <paramref name="body"/>: RSI walks the pair table
+    /// (<see cref="WriteOperandPairs"/>), <paramref name="counter"/> counts <paramref name="pairs"/>
+    /// down, R8 and R9 start at 0 for the body's checksums; the body runs once per pair and must keep
+    /// RSI and the counter. HLT at the end.
+    /// </summary>
+    public static void OperandPairLoop(Assembler a, int pairs, AssemblerRegister32 counter, Action<Assembler> body)
+    {
+        var top = a.CreateLabel();
+        a.mov(AssemblerRegisters.rsi, (long)BareMetal.DataAddress);
+        a.mov(counter, pairs);
+        a.xor(AssemblerRegisters.r8d, AssemblerRegisters.r8d);
+        a.xor(AssemblerRegisters.r9d, AssemblerRegisters.r9d);
+        a.Label(ref top);
+        body(a);
+        a.add(AssemblerRegisters.rsi, 16);
+        a.dec(counter);
+        a.jnz(top);
+        a.hlt();
+    }
+
     public void Dispose() { Executor.Dispose(); Reference.Dispose(); Tiered.Dispose(); }
 }

@@ -37,14 +37,8 @@ public sealed class ShiftMultiplyInlineTests
         yield return a => a.imul(rdx, rdx, 127);
     }
 
-    static void Program(Assembler a)
+    static void Program(Assembler a) => Lockstep.OperandPairLoop(a, Values.Length * Values.Length, ecx, a =>
     {
-        var top = a.CreateLabel();
-        a.mov(rsi, (long)BareMetal.DataAddress);
-        a.mov(ecx, Values.Length * Values.Length);
-        a.xor(r8d, r8d);
-        a.xor(r9d, r9d);
-        a.Label(ref top);
         foreach (var form in Forms())
         {
             // Flags observed: PUSHFQ (a helper) reads what the form left, so its record is written.
@@ -64,11 +58,7 @@ public sealed class ShiftMultiplyInlineTests
             a.add(r8, rdx);
             a.rol(r8, 5);
         }
-        a.add(rsi, 16);
-        a.dec(ecx);
-        a.jnz(top);
-        a.hlt();
-    }
+    });
 
     [Fact]
     public void Every_form_is_inline()
