@@ -223,18 +223,35 @@ sealed class MemoryEmitter
     /// <summary>POP r64: RSP ← RSP + 8, then the register ← the value, so POP RSP leaves the popped value (SDM vol.2 POP).</summary>
     void EmitPop(in Instruction i, Label slow)
     {
+        var rsp = EmitPopSlot(slow);
+        EmitPopRsp(rsp);
+        _il.Emit(OpCodes.Ldloc, _value);
+        _regs.EmitWrite(i.Op0Register);
+    }
+
+    /// <summary>
+    /// The slot a 64-bit pop reads: linear ← RSP, probed for an 8-byte read (a miss goes to
+    /// <paramref name="slow"/>), its value into _value; returns RSP's local, which the caller moves
+    /// (<see cref="EmitPopRsp"/>) once nothing can fault any more.
+    /// </summary>
+    LocalBuilder EmitPopSlot(Label slow)
+    {
         var rsp = _regs.Of(Register.RSP);
         _il.Emit(OpCodes.Ldloc, rsp);
         _il.Emit(OpCodes.Stloc, _probe.Linear);
         _probe.EmitProbe(AccessKind.Read, 8, slow);
         EmitLoadHost(8);
         _il.Emit(OpCodes.Stloc, _value);
+        return rsp;
+    }
+
+    /// <summary>RSP ← RSP + 8.</summary>
+    void EmitPopRsp(LocalBuilder rsp)
+    {
         _il.Emit(OpCodes.Ldloc, rsp);
         _il.Emit(OpCodes.Ldc_I8, 8L);
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stloc, rsp);
-        _il.Emit(OpCodes.Ldloc, _value);
-        _regs.EmitWrite(i.Op0Register);
     }
 
     /// <summary>
@@ -269,17 +286,9 @@ sealed class MemoryEmitter
     /// </summary>
     void EmitRet(Label slow)
     {
-        var rsp = _regs.Of(Register.RSP);
-        _il.Emit(OpCodes.Ldloc, rsp);
-        _il.Emit(OpCodes.Stloc, _probe.Linear);
-        _probe.EmitProbe(AccessKind.Read, 8, slow);
-        EmitLoadHost(8);
-        _il.Emit(OpCodes.Stloc, _value);
+        var rsp = EmitPopSlot(slow);
         _probe.EmitCanonicalOrSlow(_value, slow);
-        _il.Emit(OpCodes.Ldloc, rsp);
-        _il.Emit(OpCodes.Ldc_I8, 8L);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Stloc, rsp);
+        EmitPopRsp(rsp);
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldloc, _value);
         _il.Emit(OpCodes.Stfld, Members.NextRip);
