@@ -40,7 +40,7 @@ public sealed class CatalogueLockstepTests(ITestOutputHelper output)
             compiled.Execute(mode, c.Code, actual);
             cases++;
             if (expected.Faulted) faults++;
-            string diff = Diff(expected, actual);
+            string diff = OracleStateDiff.Describe(expected, actual);
             if (reference.Cpu.Rip != compiled.Cpu.Rip) diff += $" RIP {reference.Cpu.Rip:X} vs {compiled.Cpu.Rip:X};";
             if (diff.Length == 0) continue;
             mismatches++;
@@ -52,19 +52,5 @@ public sealed class CatalogueLockstepTests(ITestOutputHelper output)
         Assert.True(forms >= minimumForms, $"only {forms} forms in the {mode} catalogue");
         Assert.True(compiled.Tiered.BlocksCompiled >= forms, "every form ran compiled");
         Assert.True(mismatches == 0, $"{mismatches} mismatches (seed {seed}); first: {first}");
-    }
-
-    static string Diff(OracleState a, OracleState b)
-    {
-        var d = new System.Text.StringBuilder();
-        for (int r = 0; r < a.Gpr.Length; r++) if (a.Gpr[r] != b.Gpr[r]) d.Append($" GPR{r} {a.Gpr[r]:X} vs {b.Gpr[r]:X};");
-        if (a.Rflags != b.Rflags) d.Append($" RFLAGS {a.Rflags:X} vs {b.Rflags:X};");
-        for (int k = 0; k < a.Xmm.Length; k++) if (a.Xmm[k] != b.Xmm[k]) d.Append($" XMM{k} {a.Xmm[k]} vs {b.Xmm[k]};");
-        if (a.Mxcsr != b.Mxcsr) d.Append($" MXCSR {a.Mxcsr:X} vs {b.Mxcsr:X};");
-        if (a.FaultVector != b.FaultVector || a.ErrorCode != b.ErrorCode || a.FaultAddress != b.FaultAddress)
-            d.Append($" fault {a.FaultVector}/{a.ErrorCode:X}/{a.FaultAddress:X} vs {b.FaultVector}/{b.ErrorCode:X}/{b.FaultAddress:X};");
-        if (!a.Scratch.AsSpan().SequenceEqual(b.Scratch)) d.Append(" scratch memory differs;");
-        if (!a.Stack.AsSpan().SequenceEqual(b.Stack)) d.Append(" stack memory differs;");
-        return d.ToString();
     }
 }
